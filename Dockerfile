@@ -1,0 +1,22 @@
+# Virel Ops application image: one image for `api`, `worker` and `migrate`
+# (see docker-compose.yml). The app runs its .ts sources directly through Node's
+# type stripping (on by default from Node 22.18), so there is no build step.
+FROM node:22.23-bookworm-slim
+
+ENV NODE_ENV=production
+WORKDIR /app
+
+# Dependencies first, so this layer is reused while only sources change.
+# Install scripts run (the `node` package fetches its platform binary into
+# node_modules/.bin; native modules pick their prebuilt binaries).
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# Sources stay owned by root: the unprivileged user can read but not modify them.
+COPY . .
+
+# `node` (uid 1000) is the unprivileged user of the official Node image.
+USER node
+
+EXPOSE 4000
+CMD ["node", "api/main.ts"]

@@ -1,0 +1,79 @@
+/** Inquiry rows: created by the inquiry lifecycle's first activity. */
+import type { InquiryStatus } from '../../domain/lifecycles.ts';
+import { Client, Inquiry } from '../../db/entities/index.ts';
+import type { Actor, NewInquiry } from '../../workflows/inquiry/messages.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { writeChangeRecord } from './change-record.ts';
+
+export interface RecordInquiryCreated {
+  readonly inquiry: NewInquiry;
+  readonly actor: Actor;
+  readonly transitionId: string;
+}
+
+export interface InquiryRowSummary {
+  readonly id: string;
+  readonly ref: string;
+  readonly status: InquiryStatus;
+}
+
+export function createInquiryStore({ orm }: ActivityDeps) {
+  return {
+    /** Inserts the inquiry (linking or creating its client) with its audit entry and `inquiry.created` event. */
+    async recordInquiryCreated(input: RecordInquiryCreated): Promise<InquiryRowSummary> {
+      return orm.em.fork().transactional(async (em) => {
+        const existing = await em.findOne(Inquiry, { id: input.inquiry.id });
+        if (existing) return { id: existing.id, ref: existing.ref, status: existing.status as InquiryStatus };
+
+        const data = input.inquiry;
+        const email = data.clientEmail?.trim().toLowerCase() || null;
+        const phone = data.clientPhone?.trim() || null;
+        let client = email ? await em.findOne(Client, { email }) : phone ? await em.findOne(Client, { phone }) : null;
+        if (!client && (email || phone || data.clientName)) {
+          client = em.create(Client, {
+            fullName: data.clientName ?? null,
+            email,
+            phone,
+            preferredChannel: data.source,
+            tags: [],
+          });
+        }
+        const [{ ref }] = (await em.getConnection().execute(
+          "SELECT 'I-' || nextval('inquiry_ref_seq') AS ref", [], 'all', em.getTransactionContext(),
+        )) as [{ ref: string }];
+        const inquiry = em.create(Inquiry, {
+          id: data.id,
+          ref,
+          source: data.source,
+          externalRef: data.externalRef ?? null,
+          client,
+          status: 'new',
+          priority: data.priority,
+          subject: data.subject ?? null,
+          message: data.message ?? null,
+          clientName: data.clientName ?? null,
+          clientEmail: email,
+          clientPhone: phone,
+          requestedLocation: data.requestedLocationId ?? null,
+          requestedServices: data.requestedServices ? [...data.requestedServices] : null,
+          requestedTimeFrom: data.requestedTimeFrom ? new Date(data.requestedTimeFrom) : null,
+          requestedTimeTo: data.requestedTimeTo ? new Date(data.requestedTimeTo) : null,
+        });
+        await em.flush();
+        const snapshot = { ref, source: data.source, externalRef: data.externalRef ?? null, status: 'new', priority: data.priority };
+        await writeChangeRecord(em, {
+          entityType: 'inquiry',
+          entityId: inquiry.id,
+          action: 'CREATE',
+          eventType: 'inquiry.created',
+          transitionId: input.transitionId,
+          actor: input.actor,
+          before: null,
+          after: snapshot,
+          payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null },
+        });
+        return { id: inquiry.id, ref, status: 'new' };
+      });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * The API's composition root: Express with GraphQL Yoga at /graphql (GraphiQL for operators
+ * outside production), graphql-ws subscriptions on the same path, health and metrics.
+ * `buildApp()` returns `{ start, stop }` and tracks its sockets, so tests and shutdown are clean.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Client, Connection } from '@temporalio/client';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import { createYoga, maskError, type Plugin } from 'graphql-yoga';
+import type { Context, SubscribePayload } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../platform/logger.ts';
+import type { ApiContext, ServerContext } from './graphql/context.ts';
+import { toGraphQLError } from './graphql/errors.ts';
+import { buildSchema } from './graphql/schema.ts';
+import { healthHandler } from './http/health.ts';
+import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
+import { requestContext } from './http/request-context.ts';
+
+export interface AppDeps {
+  readonly orm: MikroORM;
+  readonly temporal: Client;
+  readonly temporalConnection: Connection;
+  readonly namespace: string;
+  readonly logger: Logger;
+  readonly production: boolean;
+}
+
+export interface App {
+  readonly url: string;
+  readonly metrics: ApiMetrics;
+  start(host: string, port: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function graphqlMetrics(metrics: ApiMetrics): Plugin {
+  return {
+    onExecute({ args }) {
+      const started = performance.now();
+      const operation = args.operationName ?? 'anonymous';
+      const type = args.document.definitions.find((d: { kind: string }) => d.kind === 'OperationDefinition')?.operation ?? 'unknown';
+      return {
+        onExecuteDone({ result }) {
+          const outcome = 'errors' in result && result.errors?.length ? 'error' : 'ok';
+          metrics.graphqlDuration.observe({ operation, type, outcome }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+  };
+}
+
+/** graphql-ws hands back what onSubscribe returned; the enveloped executors ride in rootValue. */
+interface EnvelopedRoot {
+  execute: (args: unknown) => never;
+  subscribe: (args: unknown) => never;
+}
+
+export function buildApp(deps: AppDeps): App {
+  const metrics = createApiMetrics();
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(deps.logger, metrics));
+
+  app.get('/api/v1/health', healthHandler({ orm: deps.orm, temporal: deps.temporalConnection, namespace: deps.namespace }));
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  const yoga = createYoga<ServerContext, ApiContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    graphiql: deps.production ? false : { title: 'Virel Ops — GraphQL console', subscriptionsProtocol: 'WS' },
+    landingPage: false,
+    logging: deps.logger.child({ component: 'graphql' }),
+    plugins: [graphqlMetrics(metrics)],
+    context: ({ req }) => ({
+      em: deps.orm.em.fork(),
+      temporal: deps.temporal,
+      log: req?.log ?? deps.logger,
+      requestId: req?.requestId ?? 'ws',
+    }),
+    maskedErrors: {
+      maskError(error, message, isDev) {
+        const original = error instanceof Error && 'originalError' in error ? (error as { originalError: unknown }).originalError : error;
+        const mapped = toGraphQLError(original);
+        if (mapped) return mapped;
+        deps.logger.error({ err: original }, 'unexpected GraphQL error');
+        return maskError(error, message, isDev);
+      },
+    },
+  });
+  // Yoga is a request listener; its types predate Express 5's.
+  app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+
+  const server: Server = createServer(app);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  // Subscriptions share context, auth and plugins with queries through yoga.getEnveloped.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsDisposable = useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onSubscribe: async (ctx: Context<Record<string, unknown>, Extra>, _id: string, params: SubscribePayload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  let url = '';
+  return {
+    get url() {
+      return url;
+    },
+    metrics,
+    start(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address();
+          const actualPort = typeof address === 'object' && address ? address.port : port;
+          url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+          resolve(url);
+        });
+      });
+    },
+    async stop() {
+      await wsDisposable.dispose();
+      wss.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => sockets.forEach((s) => s.destroy()), 5000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Relay-style cursor pagination over (created_at, id): stable under inserts, and the cursor
+ * is opaque to clients. Used by every list.
+ */
+import { GraphQLError } from 'graphql';
+
+export interface Cursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+  }
+}
+
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new GraphQLError(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { extensions: { code: 'VALIDATION', field: 'first' } });
+  }
+  return size;
+}
+
+export function toConnection<T extends { createdAt: Date; id: string }>(rows: T[], size: number) {
+  const page = rows.slice(0, size);
+  return {
+    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
+    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? encodeCursor(page[page.length - 1] as T) : null },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Inquiry queries read PostgreSQL; createInquiry starts the inquiry's lifecycle workflow
+ * with update-with-start and returns once the workflow has committed the row.
+ */
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import { Inquiry } from '../../../db/entities/index.ts';
+import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId } from '../../../domain/inquiry.ts';
+import { INQUIRY_STATUSES } from '../../../domain/lifecycles.ts';
+import { awaitInquiryCreated, inquiryWorkflowType, type InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
+import { SA_ENTITY_TYPE, SA_STATUS } from '../../../workflows/search-attributes.ts';
+import { WORKFLOW_TASK_QUEUE } from '../../../workflows/task-queues.ts';
+import type { ApiContext } from '../context.ts';
+import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+
+const optionalText = (max: number) => z.string().trim().max(max).optional().nullable().transform((v) => v || undefined);
+
+/** What GraphQL's types cannot say: lengths, email shape, a time window that makes sense. */
+const createInquiryInput = z
+  .object({
+    source: z.enum(INQUIRY_SOURCES),
+    externalRef: z.string().trim().min(1).max(200).regex(/^[\w.:@#/-]+$/, 'letters, digits and . _ : @ # / - only').optional().nullable(),
+    priority: z.enum(PRIORITIES).default('normal'),
+    subject: optionalText(300),
+    message: optionalText(10_000),
+    clientName: optionalText(200),
+    clientEmail: z.email().max(320).optional().nullable(),
+    clientPhone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').optional().nullable(),
+    requestedTimeFrom: z.date().optional().nullable(),
+    requestedTimeTo: z.date().optional().nullable(),
+  })
+  .refine((v) => !v.requestedTimeFrom || !v.requestedTimeTo || v.requestedTimeFrom < v.requestedTimeTo, {
+    message: 'requestedTimeFrom must be before requestedTimeTo',
+    path: ['requestedTimeTo'],
+  });
+
+export function validationError(error: z.ZodError): GraphQLError {
+  const first = error.issues[0];
+  const field = first?.path.join('.') ?? '';
+  return new GraphQLError(`Invalid input: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}`, {
+    extensions: { code: 'VALIDATION', field, issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
+}
+
+export function inquiryWorkflowIdOf(inquiry: { id: string; source: string; externalRef?: string | null }): string {
+  return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as never, externalRef: inquiry.externalRef ?? null });
+}
+
+export const inquiryResolvers = {
+  Query: {
+    async inquiry(_: unknown, args: { id: string }, ctx: ApiContext) {
+      if (!z.uuid().safeParse(args.id).success) return null;
+      return ctx.em.findOne(Inquiry, { id: args.id });
+    },
+    async inquiries(_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: ApiContext) {
+      const size = pageSize(args.first);
+      const where: Record<string, unknown> = {};
+      if (args.status) where.status = args.status;
+      if (args.after) {
+        const c = decodeCursor(args.after);
+        where.$or = [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }];
+      }
+      const rows = await ctx.em.find(Inquiry, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+      return toConnection(rows, size);
+    },
+  },
+  Mutation: {
+    async createInquiry(_: unknown, args: { input: unknown }, ctx: ApiContext) {
+      const parsed = createInquiryInput.safeParse(args.input);
+      if (!parsed.success) throw validationError(parsed.error);
+      const input = parsed.data;
+      const id = randomUUID();
+      const workflowInput: InquiryWorkflowInput = {
+        inquiry: {
+          id,
+          source: input.source,
+          externalRef: input.externalRef ?? undefined,
+          priority: input.priority,
+          subject: input.subject,
+          message: input.message,
+          clientName: input.clientName,
+          clientEmail: input.clientEmail ?? undefined,
+          clientPhone: input.clientPhone ?? undefined,
+          requestedTimeFrom: input.requestedTimeFrom?.toISOString(),
+          requestedTimeTo: input.requestedTimeTo?.toISOString(),
+        },
+        // Authentication arrives with the API issue; until then the console acts as the system.
+        actor: { type: 'system' },
+        requestId: ctx.requestId,
+      };
+      const workflowId = inquiryWorkflowIdOf({ id, source: input.source, externalRef: input.externalRef ?? null });
+      const startWorkflowOperation = new WithStartWorkflowOperation(inquiryWorkflowType, {
+        workflowId,
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        args: [workflowInput],
+        // A second delivery of the same inquiry attaches to the running lifecycle.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: SA_ENTITY_TYPE, value: 'inquiry' },
+          { key: SA_STATUS, value: 'new' },
+        ],
+        staticSummary: `Inquiry from ${input.source}${input.externalRef ? ` (${input.externalRef})` : ''}${input.clientName ? ` • ${input.clientName}` : ''}`,
+        staticDetails: [
+          `**Inquiry** ${id}`,
+          `Source: ${input.source}${input.externalRef ? `, external ref ${input.externalRef}` : ''}`,
+          `Priority: ${input.priority}`,
+          input.subject ? `Subject: ${input.subject}` : undefined,
+        ].filter(Boolean).join('\n\n'),
+      });
+      const created = await ctx.temporal.workflow.executeUpdateWithStart(awaitInquiryCreated, {
+        args: [ctx.requestId],
+        startWorkflowOperation,
+      });
+      const inquiry = await ctx.em.findOneOrFail(Inquiry, { id: created.id });
+      ctx.log.info({ inquiryId: inquiry.id, ref: inquiry.ref, workflowId, firstDelivery: created.firstDelivery }, 'inquiry created');
+      return { inquiry, created: created.firstDelivery };
+    },
+  },
+  Inquiry: {
+    workflowId: (inquiry: { id: string; source: string; externalRef?: string | null }) => inquiryWorkflowIdOf(inquiry),
+  },
+};

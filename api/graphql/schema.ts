@@ -1,0 +1,34 @@
+/** The executable schema: schema.graphql (the contract) joined with its resolvers. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { createSchema } from 'graphql-yoga';
+import type { ApiContext, ServerContext } from './context.ts';
+import { inquiryResolvers } from './resolvers/inquiries.ts';
+
+export const SCHEMA_PATH = path.resolve(import.meta.dirname, '../../schema.graphql');
+
+function parseDateTime(value: unknown): Date {
+  const date = typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value as string)) {
+    throw new GraphQLError('DateTime must be an ISO-8601 string such as 2026-12-25T19:00:00Z.', {
+      extensions: { code: 'VALIDATION' },
+    });
+  }
+  return date;
+}
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  description: 'An ISO-8601 instant, e.g. 2026-12-25T19:00:00Z',
+  serialize: (value) => (value instanceof Date ? value : new Date(value as string)).toISOString(),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : undefined),
+});
+
+export function buildSchema() {
+  return createSchema<ServerContext & ApiContext>({
+    typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
+    resolvers: [{ DateTime }, inquiryResolvers],
+  });
+}

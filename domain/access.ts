@@ -1,0 +1,91 @@
+/**
+ * Roles and permission codes (seed §2) as data. The database holds them (roles, permissions,
+ * role_permissions) so they can be managed through the API; this module is the shipped default
+ * and the vocabulary the code checks against.
+ */
+
+export const ROLE_CODES = [
+  'OWNER', 'OPS_MANAGER', 'OPERATOR', 'CONTENT_MANAGER', 'FINANCE', 'INTEGRATIONS_ADMIN', 'READ_ONLY',
+] as const;
+export type RoleCode = (typeof ROLE_CODES)[number];
+
+export const PERMISSIONS = {
+  'action_center.read': 'See the Action Center',
+  'inquiries.read': 'See inquiries',
+  'inquiries.write': 'Create and edit inquiries, change their status, assign them',
+  'bookings.read': 'See bookings',
+  'bookings.write': 'Create and edit bookings, change their status, assign them',
+  'tasks.read': 'See tasks',
+  'tasks.write': 'Create, assign and complete tasks',
+  'exceptions.read': 'See exceptions',
+  'exceptions.write': 'Investigate, resolve and dismiss exceptions',
+  'clients.read': 'See clients',
+  'clients.write': 'Create and edit clients',
+  'models.read': 'See model profiles',
+  'models.write': 'Edit model profiles, media and status',
+  'directories.read': 'See services, categories, attributes, locations and call rates',
+  'directories.write': 'Edit services, categories, attributes, locations and call rates',
+  'availability.read': 'See availability slots and mismatches',
+  'availability.write': 'Edit availability',
+  'payments.read': 'See payments and finance fields',
+  'payments.write': 'Create deposit intents, retry and refund payments',
+  'automation.read': 'See automation rules and executions',
+  'automation.write': 'Create, edit and test automation rules',
+  'integrations.read': 'See integrations and their logs',
+  'integrations.write': 'Configure integrations, webhooks and API keys',
+  'users.read': 'See users and roles',
+  'users.write': 'Create users, change roles, disable users',
+  'audit.read': 'See the audit log',
+  'system.read': 'See system health, metrics and queues',
+  'settings.write': 'Change system settings',
+  'pii.read': 'See unmasked phone numbers and emails',
+  'entities.read_all': 'See every inquiry, booking, task and exception, not only assigned or unassigned ones',
+  'escalations.manage': 'Receive escalations and reassign work between operators',
+} as const;
+export type PermissionCode = keyof typeof PERMISSIONS;
+
+const ALL = Object.keys(PERMISSIONS) as PermissionCode[];
+const readsExcept = (...excluded: PermissionCode[]) =>
+  ALL.filter((code) => code.endsWith('.read') && !excluded.includes(code));
+
+export const ROLES: Readonly<Record<RoleCode, { name: string; description: string; permissions: readonly PermissionCode[] }>> = {
+  OWNER: { name: 'Owner', description: 'Everything: settings, finance, integrations, users, automation, audit', permissions: ALL },
+  OPS_MANAGER: {
+    name: 'Ops Manager',
+    description: 'Operations and process settings, automation rules, all bookings and inquiries, finance read-only, escalations',
+    permissions: [
+      ...readsExcept('integrations.read'),
+      'inquiries.write', 'bookings.write', 'tasks.write', 'exceptions.write', 'clients.write',
+      'availability.write', 'automation.write', 'entities.read_all', 'escalations.manage', 'pii.read',
+    ],
+  },
+  OPERATOR: {
+    name: 'Operator',
+    description: 'The Action Center and what is assigned to them: confirm bookings, handle exceptions, comment',
+    permissions: [
+      'action_center.read', 'inquiries.read', 'inquiries.write', 'bookings.read', 'bookings.write',
+      'tasks.read', 'tasks.write', 'exceptions.read', 'exceptions.write', 'clients.read', 'models.read',
+      'directories.read', 'availability.read',
+    ],
+  },
+  CONTENT_MANAGER: {
+    name: 'Content Manager',
+    description: 'Model profiles, media and directories; no bookings, finance or settings',
+    permissions: ['models.read', 'models.write', 'directories.read', 'directories.write'],
+  },
+  FINANCE: {
+    name: 'Finance',
+    description: 'Payments, payouts, reports and reconciliation; cannot change bookings or automation',
+    permissions: ['payments.read', 'payments.write', 'bookings.read', 'clients.read', 'entities.read_all', 'audit.read'],
+  },
+  INTEGRATIONS_ADMIN: {
+    name: 'Integrations Admin',
+    description: 'API keys, webhooks, mappings, testing and integration logs; no bookings or finance',
+    permissions: ['integrations.read', 'integrations.write', 'system.read'],
+  },
+  READ_ONLY: {
+    name: 'Read Only',
+    description: 'Sees all data except PII; changes nothing',
+    permissions: [...readsExcept('pii.read'), 'entities.read_all'],
+  },
+};

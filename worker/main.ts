@@ -1,0 +1,28 @@
+/**
+ * Worker process: runs the lifecycle workflows and the critical / ops / heavy activity
+ * queues against an existing Temporal server and PostgreSQL (DATABASE_URL, TEMPORAL_ADDRESS).
+ * The launcher starts it as a child process; docker-compose runs it as a service.
+ */
+import { loadConfig } from '../platform/config.ts';
+import { createLogger } from '../platform/logger.ts';
+import { runWorkers } from './run.ts';
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, service: 'worker' });
+if (!config.database.url || !config.temporal.address) {
+  logger.fatal('worker/main.ts needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both for you)');
+  process.exit(2);
+}
+try {
+  await runWorkers({
+    databaseUrl: config.database.url,
+    temporalAddress: config.temporal.address,
+    namespace: config.temporal.namespace,
+    metricsAddress: config.worker.metricsAddress,
+    logger,
+  });
+  logger.info('worker stopped');
+} catch (error) {
+  logger.fatal({ err: error }, 'worker failed');
+  process.exit(1);
+}

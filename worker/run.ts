@@ -1,0 +1,81 @@
+/**
+ * The worker's composition root: one Temporal connection, one ORM, the activities built
+ * over them, and a worker per task queue. Resolves when every worker has shut down
+ * (SIGINT / SIGTERM drain in-flight tasks first).
+ */
+import { createRequire } from 'node:module';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { openOrm } from '../db/orm.ts';
+import type { Logger } from '../platform/logger.ts';
+import { createStoreActivities } from '../activities/store/index.ts';
+import { ACTIVITY_QUEUES, WORKFLOW_TASK_QUEUE, type ActivityQueue } from '../workflows/task-queues.ts';
+import { ensureSearchAttributes } from './search-attributes.ts';
+
+export interface WorkerOptions {
+  readonly databaseUrl: string;
+  readonly temporalAddress: string;
+  readonly namespace: string;
+  readonly metricsAddress: string | undefined;
+  readonly logger: Logger;
+}
+
+const require = createRequire(import.meta.url);
+export const WORKFLOWS_PATH = require.resolve('../workflows/index.ts');
+
+/** Per-queue concurrency: critical work must never wait behind a report. */
+const QUEUE_CONCURRENCY: Record<ActivityQueue, number> = { critical: 100, ops: 50, heavy: 4 };
+
+let runtimeInstalled = false;
+
+function installRuntime(options: WorkerOptions): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
+  });
+}
+
+export async function runWorkers(options: WorkerOptions): Promise<void> {
+  installRuntime(options);
+  const { logger } = options;
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const orm = await openOrm(options.databaseUrl);
+  try {
+    const added = await ensureSearchAttributes(connection, options.namespace);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+
+    // Each activity runs on the queue whose timeouts and retries fit it (seed §9).
+    const activitiesByQueue: Record<ActivityQueue, object> = {
+      critical: createStoreActivities({ orm, logger }),
+      ops: {},
+      heavy: {},
+    };
+    const workflowWorker = await Worker.create({
+      connection,
+      namespace: options.namespace,
+      taskQueue: WORKFLOW_TASK_QUEUE,
+      workflowsPath: WORKFLOWS_PATH,
+      maxCachedWorkflows: 2000,
+    });
+    const activityWorkers = await Promise.all(
+      ACTIVITY_QUEUES.filter((queue) => Object.keys(activitiesByQueue[queue]).length > 0).map((queue) =>
+        Worker.create({
+          connection,
+          namespace: options.namespace,
+          taskQueue: queue,
+          activities: activitiesByQueue[queue],
+          maxConcurrentActivityTaskExecutions: QUEUE_CONCURRENCY[queue],
+        }),
+      ),
+    );
+    const queues = [WORKFLOW_TASK_QUEUE, ...activityWorkers.map((w) => w.options.taskQueue)];
+    logger.info({ namespace: options.namespace, queues }, 'worker running');
+    await Promise.all([workflowWorker, ...activityWorkers].map((w) => w.run()));
+  } finally {
+    await orm.close();
+    await connection.close();
+  }
+}
