@@ -3,7 +3,7 @@
  * no system install), with its cluster in the data folder so data survives restarts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stopStaleProcess } from './child-process.ts';
 
@@ -42,6 +42,9 @@ export async function startEmbeddedPostgres(options: {
   readonly onLog?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   await mkdir(options.dataDir, { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
+  if (runAsPostgresUser) await chmod(options.dataDir, 0o755);
   const clusterDir = path.join(options.dataDir, 'postgres');
   // A postmaster left running by a launcher that was SIGKILLed holds the cluster lock.
   const pidFile = path.join(clusterDir, 'postmaster.pid');
@@ -60,7 +63,7 @@ export async function startEmbeddedPostgres(options: {
     port: options.port,
     persistent: true,
     // Root cannot run PostgreSQL; the package creates and uses a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     // Loopback only, and enough connections for API + worker + tests.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message) => log(String(message).trim()),

@@ -13,7 +13,7 @@
  *    environment (accepted by the app's own loadConfig), dependencies, published ports.
  * 3. The Dockerfile and .dockerignore are read line by line.
  */
-import { describe, it } from 'node:test';
+import { describe, it } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';

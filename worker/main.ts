@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
-import { runWorkers } from './run.ts';
+import { startWorkers } from './run.ts';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, service: 'worker' });
@@ -14,13 +14,15 @@ if (!config.database.url || !config.temporal.address) {
   process.exit(2);
 }
 try {
-  await runWorkers({
+  const workers = await startWorkers({
     databaseUrl: config.database.url,
     temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace,
     metricsAddress: config.worker.metricsAddress,
     logger,
   });
+  // The SDK's runtime turns SIGINT / SIGTERM into a graceful drain of every worker.
+  await workers.finished;
   logger.info('worker stopped');
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed');

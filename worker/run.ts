@@ -4,7 +4,7 @@
  * (SIGINT / SIGTERM drain in-flight tasks first).
  */
 import { createRequire } from 'node:module';
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type LogLevel } from '@temporalio/worker';
 import { openOrm } from '../db/orm.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createStoreActivities } from '../activities/store/index.ts';
@@ -30,7 +30,15 @@ let runtimeInstalled = false;
 function installRuntime(options: WorkerOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  // The SDK's own log lines join the process's JSON log; its INFO chatter (bundler stats,
+  // state changes) is only useful when debugging, so it follows LOG_LEVEL=debug.
+  const sdkLevel: LogLevel = options.logger.isLevelEnabled('debug') ? 'DEBUG' : 'WARN';
+  const sdkLog = options.logger.child({ component: 'temporal-sdk' });
   Runtime.install({
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const level = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      sdkLog[level](entry.meta ?? {}, entry.message);
+    }),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
@@ -38,11 +46,23 @@ function installRuntime(options: WorkerOptions): void {
   });
 }
 
-export async function runWorkers(options: WorkerOptions): Promise<void> {
+export interface RunningWorkers {
+  /** Resolves once every worker has drained and stopped, and the ORM and connection are closed. */
+  readonly finished: Promise<void>;
+  /** Asks every worker to drain and stop (what SIGINT / SIGTERM do). */
+  shutdown(): Promise<void>;
+}
+
+/** Starts the workers and returns at once; `finished` settles when they stop. */
+export async function startWorkers(options: WorkerOptions): Promise<RunningWorkers> {
   installRuntime(options);
   const { logger } = options;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const orm = await openOrm(options.databaseUrl);
+  const close = async () => {
+    await orm.close();
+    await connection.close();
+  };
   try {
     const added = await ensureSearchAttributes(connection, options.namespace);
     if (added.length > 0) logger.info({ added }, 'registered search attributes');
@@ -73,9 +93,17 @@ export async function runWorkers(options: WorkerOptions): Promise<void> {
     );
     const queues = [WORKFLOW_TASK_QUEUE, ...activityWorkers.map((w) => w.options.taskQueue)];
     logger.info({ namespace: options.namespace, queues }, 'worker running');
-    await Promise.all([workflowWorker, ...activityWorkers].map((w) => w.run()));
-  } finally {
-    await orm.close();
-    await connection.close();
+    const workers = [workflowWorker, ...activityWorkers];
+    const finished = Promise.all(workers.map((w) => w.run())).finally(close).then(() => undefined);
+    return {
+      finished,
+      async shutdown() {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await finished;
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }

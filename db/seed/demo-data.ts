@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { hash } from '@node-rs/argon2';
 import type { RoleCode } from '../../domain/access.ts';
 import {
-  Attribute, AttributeValue, CallRate, Category, Client, Integration, Location, Model, ModelStats, Role, Service, User,
+  Attribute, AttributeValue, CallRate, Category, Client, Integration, Location, Model, ModelStats, type Role, Service, User,
 } from '../entities/index.ts';
 
 export interface DemoCredential {

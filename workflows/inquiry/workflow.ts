@@ -12,14 +12,13 @@ import { awaitInquiryCreated, inquiryStateQuery, type InquiryCreated, type Inqui
 const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
 export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<void> {
-  let status: InquiryStatus = lifecycle.initial;
-  let ref: string | undefined;
+  const state: { ref: string | undefined; status: InquiryStatus } = { ref: undefined, status: lifecycle.initial };
   const firstRequestId = input.requestId ?? workflowInfo().workflowId;
 
-  setHandler(inquiryStateQuery, () => ({ id: input.inquiry.id, ref, status, created: ref !== undefined }));
+  setHandler(inquiryStateQuery, () => ({ id: input.inquiry.id, ...state, created: state.ref !== undefined }));
   setHandler(awaitInquiryCreated, async (requestId): Promise<InquiryCreated> => {
-    await condition(() => ref !== undefined);
-    return { id: input.inquiry.id, ref: ref as string, status, firstDelivery: requestId === firstRequestId };
+    await condition(() => state.ref !== undefined);
+    return { id: input.inquiry.id, ref: state.ref as string, status: state.status, firstDelivery: requestId === firstRequestId };
   });
 
   const created = await store.recordInquiryCreated({
@@ -27,13 +26,13 @@ export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<voi
     actor: input.actor,
     transitionId: `create:${firstRequestId}`,
   });
-  ref = created.ref;
-  status = created.status;
+  state.ref = created.ref;
+  state.status = created.status;
   upsertSearchAttributes([
     { key: SA_REF, value: created.ref },
     { key: SA_STATUS, value: created.status },
   ]);
 
   // Transitions arrive as updates (lifecycle issue); until then the inquiry waits here.
-  await condition(() => isTerminal(lifecycle, status));
+  await condition(() => isTerminal(lifecycle, state.status));
 }

@@ -8,7 +8,6 @@ import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
 import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId } from '../../../domain/inquiry.ts';
-import { INQUIRY_STATUSES } from '../../../domain/lifecycles.ts';
 import { awaitInquiryCreated, inquiryWorkflowType, type InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
 import { SA_ENTITY_TYPE, SA_STATUS } from '../../../workflows/search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../../../workflows/task-queues.ts';

@@ -1,0 +1,191 @@
+/**
+ * The walking skeleton end to end, through the real API, the real worker, the real Temporal
+ * dev server and real PostgreSQL: a GraphQL mutation starts the inquiry's workflow, an activity
+ * commits the row + audit entry + timeline entry + domain event in one transaction, and a
+ * GraphQL query reads it back from PostgreSQL.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { resolveTemporalCli } from '../launcher/temporal-binaries.ts';
+import { SA_ENTITY_TYPE, SA_REF, SA_STATUS } from '../workflows/search-attributes.ts';
+import { startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
+
+const run = promisify(execFile);
+let platform: TestPlatform;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const CREATE = `mutation Create($input: CreateInquiryInput!) {
+  createInquiry(input: $input) { created inquiry { id ref status source externalRef priority clientEmail workflowId } }
+}`;
+
+interface Created {
+  createInquiry: { created: boolean; inquiry: { id: string; ref: string; status: string; workflowId: string; clientEmail: string | null } };
+}
+
+async function rowCounts(entityId?: string) {
+  const connection = platform.orm.em.getConnection();
+  const where = entityId ? `WHERE entity_id = '${entityId}'` : '';
+  const [counts] = await connection.execute<Array<Record<string, string>>>(`
+    SELECT (SELECT count(*) FROM inquiries ${entityId ? `WHERE id = '${entityId}'` : ''}) AS inquiries,
+           (SELECT count(*) FROM audit_log ${where}) AS audit,
+           (SELECT count(*) FROM entity_timeline ${where}) AS timeline,
+           (SELECT count(*) FROM domain_events ${where}) AS events`);
+  return Object.fromEntries(Object.entries(counts ?? {}).map(([k, v]) => [k, Number(v)]));
+}
+
+describe('createInquiry → workflow → row → query', () => {
+  test('creates the inquiry through its workflow and reads it back from PostgreSQL', async () => {
+    const externalRef = `web-${Date.now()}`;
+    const result = await platform.gql<Created>(CREATE, {
+      input: { source: 'web', externalRef, clientName: 'Emily Stone', clientEmail: 'Emily.Stone@Example.com', subject: 'Dinner on Friday', priority: 'high' },
+    });
+    expect(result.errors).toBeUndefined();
+    const { created, inquiry } = result.data!.createInquiry;
+    expect(created).toBe(true);
+    expect(inquiry).toMatchObject({ status: 'new', source: 'web', externalRef, priority: 'high', clientEmail: 'emily.stone@example.com' });
+    expect(inquiry.ref).toMatch(/^I-\d{4,}$/);
+    expect(inquiry.workflowId).toBe(`inquiry:web:${externalRef}`);
+
+    // One transaction wrote the row and its bookkeeping.
+    expect(await rowCounts(inquiry.id)).toEqual({ inquiries: 1, audit: 1, timeline: 1, events: 1 });
+    const [event] = await platform.orm.em.getConnection().execute<Array<{ event_type: string; payload: Record<string, unknown> }>>(
+      'SELECT event_type, payload FROM domain_events WHERE entity_id = ?', [inquiry.id]);
+    expect(event).toMatchObject({ event_type: 'inquiry.created', payload: { ref: inquiry.ref, source: 'web', status: 'new' } });
+    const [audit] = await platform.orm.em.getConnection().execute<Array<Record<string, unknown>>>(
+      'SELECT action, actor_type, entity_type, before, after FROM audit_log WHERE entity_id = ?', [inquiry.id]);
+    expect(audit).toMatchObject({ action: 'CREATE', actor_type: 'system', entity_type: 'inquiry', before: null, after: { status: 'new', ref: inquiry.ref } });
+
+    // The query side reads PostgreSQL.
+    const read = await platform.gql<{ inquiry: { ref: string; status: string; subject: string } }>(
+      'query ($id: ID!) { inquiry(id: $id) { ref status subject } }', { id: inquiry.id });
+    expect(read.data?.inquiry).toEqual({ ref: inquiry.ref, status: 'new', subject: 'Dinner on Friday' });
+
+    // The workflow is running, with its search attributes and a readable summary.
+    const handle = platform.temporal.workflow.getHandle(inquiry.workflowId);
+    const description = await handle.describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.typedSearchAttributes.get(SA_ENTITY_TYPE)).toBe('inquiry');
+    expect(description.typedSearchAttributes.get(SA_STATUS)).toBe('new');
+    expect(description.typedSearchAttributes.get(SA_REF)).toBe(inquiry.ref);
+    expect(await description.staticSummary()).toContain(externalRef);
+  });
+
+  test('the official CLI lists the workflow by its search attributes', async () => {
+    const externalRef = `tg-${Date.now()}`;
+    const result = await platform.gql<Created>(CREATE, { input: { source: 'telegram', externalRef, clientName: 'Michael Reed' } });
+    const { inquiry } = result.data!.createInquiry;
+    const cli = await resolveTemporalCli();
+    const query = `VirelEntityType='inquiry' AND VirelRef='${inquiry.ref}'`;
+    // Visibility is eventually consistent: poll briefly.
+    let listed: Array<{ execution: { workflowId: string }; searchAttributes: { indexedFields: Record<string, { data: string }> } }> = [];
+    for (let attempt = 0; attempt < 50 && listed.length === 0; attempt++) {
+      const { stdout } = await run(cli, ['workflow', 'list', '--address', testEnv().temporalAddress, '--query', query, '--output', 'json']);
+      listed = JSON.parse(stdout || '[]');
+      if (listed.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed.map((w) => w.execution.workflowId)).toEqual([`inquiry:telegram:${externalRef}`]);
+    const decode = (name: string) => JSON.parse(Buffer.from(listed[0]!.searchAttributes.indexedFields[name]!.data, 'base64').toString());
+    expect(decode('VirelStatus')).toBe('new');
+    expect(decode('VirelEntityType')).toBe('inquiry');
+  });
+
+  test('a duplicate delivery (same source + external ref) returns the same inquiry and writes nothing', async () => {
+    const input = { source: 'partner', externalRef: `partner-${Date.now()}`, clientName: 'James Carter' };
+    const first = await platform.gql<Created>(CREATE, { input });
+    const before = await rowCounts();
+    const [second, third] = await Promise.all([platform.gql<Created>(CREATE, { input }), platform.gql<Created>(CREATE, { input })]);
+    for (const again of [second, third]) {
+      expect(again.errors).toBeUndefined();
+      expect(again.data!.createInquiry.created).toBe(false);
+      expect(again.data!.createInquiry.inquiry.id).toBe(first.data!.createInquiry.inquiry.id);
+    }
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('without an external ref every request is a new inquiry', async () => {
+    const a = await platform.gql<Created>(CREATE, { input: { source: 'phone', clientPhone: '+44 7700 900111' } });
+    const b = await platform.gql<Created>(CREATE, { input: { source: 'phone', clientPhone: '+44 7700 900111' } });
+    expect(a.data!.createInquiry.inquiry.id).not.toBe(b.data!.createInquiry.inquiry.id);
+  });
+
+  test.each([
+    [{ source: 'web', clientEmail: 'not-an-email' }, 'clientEmail'],
+    [{ source: 'web', clientPhone: 'call me' }, 'clientPhone'],
+    [{ source: 'web', externalRef: 'has spaces in it' }, 'externalRef'],
+    [{ source: 'web', requestedTimeFrom: '2026-12-25T20:00:00Z', requestedTimeTo: '2026-12-25T19:00:00Z' }, 'requestedTimeTo'],
+    [{ source: 'web', subject: 'x'.repeat(301) }, 'subject'],
+  ])('bad input %j gets a VALIDATION error naming %s and changes nothing', async (input, field) => {
+    const before = await rowCounts();
+    const workflowsBefore = await countWorkflows();
+    const result = await platform.gql(CREATE, { input });
+    expect(result.data?.createInquiry ?? null).toBeNull();
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field });
+    expect(await rowCounts()).toEqual(before);
+    expect(await countWorkflows()).toBe(workflowsBefore);
+  });
+
+  test('an unknown enum value or a malformed date is rejected by the schema', async () => {
+    const badSource = await platform.gql(CREATE, { input: { source: 'carrier-pigeon' } });
+    expect(badSource.errors?.[0]?.message).toMatch(/carrier-pigeon/);
+    const badDate = await platform.gql(CREATE, { input: { source: 'web', requestedTimeFrom: 'tomorrow' } });
+    expect(badDate.errors?.[0]?.message).toMatch(/ISO-8601/);
+  });
+});
+
+async function countWorkflows(): Promise<number> {
+  const { count } = await platform.temporal.workflow.count(`VirelEntityType='inquiry'`);
+  return count;
+}
+
+describe('inquiries list', () => {
+  test('pages with opaque cursors, newest first, filtered by status', async () => {
+    for (let i = 0; i < 3; i++) await platform.gql(CREATE, { input: { source: 'whatsapp', clientName: `Page test ${i}` } });
+    const q = `query ($after: String) { inquiries(first: 2, after: $after, status: new) { edges { cursor node { id createdAt status } } pageInfo { hasNextPage endCursor } } }`;
+    type Page = { inquiries: { edges: Array<{ node: { id: string; createdAt: string; status: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page: { data?: Page | null } = await platform.gql<Page>(q, { after });
+      const conn = page.data!.inquiries;
+      for (const edge of conn.edges) {
+        expect(edge.node.status).toBe('new');
+        seen.push(edge.node.id);
+      }
+      after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
+      pages++;
+    } while (after && pages < 100);
+    const [{ total }] = await platform.orm.em.getConnection().execute<Array<{ total: string }>>(`SELECT count(*) AS total FROM inquiries WHERE status = 'new'`) as [{ total: string }];
+    expect(seen.length).toBe(Number(total));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  test('a forged cursor or an oversized page is a VALIDATION error', async () => {
+    const forged = await platform.gql('{ inquiries(after: "bm90LWEtY3Vyc29y") { edges { cursor } } }');
+    expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'after' });
+    const huge = await platform.gql('{ inquiries(first: 5000) { edges { cursor } } }');
+    expect(huge.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'first' });
+  });
+});
+
+describe('operators console', () => {
+  test('GraphiQL is served at /graphql to a browser', async () => {
+    const response = await fetch(`${platform.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Virel Ops');
+  });
+
+  test('every response carries a request id, and a caller-supplied one is echoed', async () => {
+    const mine = await fetch(`${platform.url}/api/v1/health`, { headers: { 'x-request-id': 'trace-abc-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('trace-abc-123');
+    const generated = await fetch(`${platform.url}/api/v1/health`);
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

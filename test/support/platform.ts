@@ -1,0 +1,70 @@
+/**
+ * Runs the real API (on a free port) and the real worker in the test process, against the
+ * shared PostgreSQL and Temporal servers started by global-setup.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { buildApp } from '../../api/app.ts';
+import { openOrm } from '../../db/orm.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { startWorkers, type RunningWorkers } from '../../worker/run.ts';
+
+export function testEnv() {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  if (!databaseUrl || !temporalAddress) throw new Error('global-setup did not run: TEST_DATABASE_URL / TEST_TEMPORAL_ADDRESS missing');
+  return { databaseUrl, temporalAddress, dataDir: process.env.TEST_DATA_DIR as string };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestPlatform {
+  readonly url: string;
+  readonly orm: MikroORM;
+  readonly temporal: Client;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', service: 'test' });
+
+export async function startTestPlatform(options: { worker?: boolean } = {}): Promise<TestPlatform> {
+  const env = testEnv();
+  const orm = await openOrm(env.databaseUrl);
+  const connection = await Connection.connect({ address: env.temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
+  let workers: RunningWorkers | undefined;
+  if (options.worker !== false) {
+    workers = await startWorkers({
+      databaseUrl: env.databaseUrl,
+      temporalAddress: env.temporalAddress,
+      namespace: 'default',
+      metricsAddress: undefined,
+      logger: silent,
+    });
+  }
+  const app = buildApp({ orm, temporal, temporalConnection: connection, namespace: 'default', logger: silent, production: false });
+  const url = await app.start('127.0.0.1', 0);
+  return {
+    url,
+    orm,
+    temporal,
+    async gql(query, variables, headers) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<never>;
+    },
+    async stop() {
+      await app.stop();
+      await workers?.shutdown();
+      await connection.close();
+      await orm.close();
+    },
+  };
+}
