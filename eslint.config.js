@@ -22,7 +22,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Client, Connection } from '@temporalio/client';
+import { Connection, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
@@ -23,7 +23,8 @@ import { requestContext } from './http/request-context.ts';
 export interface AppDeps {
   readonly orm: MikroORM;
   readonly temporal: Client;
-  readonly temporalConnection: Connection;
+  /** For the health check, which uses its own connection (see below). */
+  readonly temporalAddress: string;
   readonly namespace: string;
   readonly logger: Logger;
   readonly production: boolean;
@@ -64,7 +65,10 @@ export function buildApp(deps: AppDeps): App {
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger, metrics));
 
-  app.get('/api/v1/health', healthHandler({ orm: deps.orm, temporal: deps.temporalConnection, namespace: deps.namespace }));
+  // Health gets a connection without the SDK's retry interceptor: one attempt per check, so
+  // a check reports "down" promptly and leaves no retry timers behind.
+  const healthConnection = Connection.lazy({ address: deps.temporalAddress, interceptors: [] });
+  app.get('/api/v1/health', healthHandler({ orm: deps.orm, temporal: healthConnection, namespace: deps.namespace }));
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
@@ -157,6 +161,7 @@ export function buildApp(deps: AppDeps): App {
       const force = setTimeout(() => sockets.forEach((s) => s.destroy()), 5000);
       await closed;
       clearTimeout(force);
+      await healthConnection.close();
     },
   };
 }

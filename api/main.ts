@@ -22,7 +22,7 @@ const temporal = new Client({ connection, namespace: config.temporal.namespace }
 const app = buildApp({
   orm,
   temporal,
-  temporalConnection: connection,
+  temporalAddress: config.temporal.address,
   namespace: config.temporal.namespace,
   logger,
   production: config.env === 'production',

@@ -56,7 +56,7 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
     permissions: [
       ...readsExcept('integrations.read'),
       'inquiries.write', 'bookings.write', 'tasks.write', 'exceptions.write', 'clients.write',
-      'availability.write', 'automation.write', 'entities.read_all', 'escalations.manage', 'pii.read',
+      'availability.write', 'automation.write', 'entities.read_all', 'escalations.manage',
     ],
   },
   OPERATOR: {

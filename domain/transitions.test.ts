@@ -58,7 +58,14 @@ describe('state machines (seed §4)', () => {
   test.each(lifecycles)('$entityType: every status is reachable from the initial one and terminal states have no exits', (lifecycle) => {
     const seen = new Set([lifecycle.initial]);
     const queue = [lifecycle.initial];
-    while (queue.length) for (const next of targets(lifecycle, queue.shift() as string)) if (!seen.has(next)) (seen.add(next), queue.push(next));
+    while (queue.length) {
+      for (const next of targets(lifecycle, queue.shift() as string)) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
     expect([...seen].sort()).toEqual([...lifecycle.statuses].sort());
     for (const status of lifecycle.statuses) expect(isTerminal(lifecycle, status)).toBe(targets(lifecycle, status).length === 0);
   });

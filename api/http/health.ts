@@ -40,7 +40,8 @@ export function healthHandler(deps: { orm: MikroORM; temporal: Connection; names
   return async (_req: Request, res: Response) => {
     const [postgres, temporal] = await Promise.all([
       timed(() => deps.orm.em.getConnection().execute('SELECT 1')),
-      timed(() => deps.temporal.workflowService.getSystemInfo({})),
+      // The deadline ends the gRPC call itself, so no retry outlives the check.
+      timed(() => deps.temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => deps.temporal.workflowService.getSystemInfo({}))),
     ]);
     const ok = postgres.status === 'up' && temporal.status === 'up';
     res.status(ok ? 200 : 503).json({

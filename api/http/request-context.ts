@@ -23,12 +23,14 @@ export function requestContext(logger: Logger, metrics: ApiMetrics) {
     req.log = logger.child({ requestId: req.requestId });
     res.setHeader('X-Request-Id', req.requestId);
     const started = performance.now();
+    // Read now: mounted handlers (Yoga at /graphql) rewrite req.url while they run.
+    const path = req.path;
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = req.route?.path ?? (req.path.startsWith('/graphql') ? '/graphql' : 'unmatched');
+      const route = req.route?.path ?? (path.startsWith('/graphql') ? '/graphql' : 'unmatched');
       metrics.httpDuration.observe({ method: req.method, route: String(route), status: String(res.statusCode) }, seconds);
       req.log.info(
-        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(seconds * 1000) },
+        { method: req.method, path, status: res.statusCode, durationMs: Math.round(seconds * 1000) },
         'request',
       );
     });

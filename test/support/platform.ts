@@ -46,7 +46,7 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
       logger: silent,
     });
   }
-  const app = buildApp({ orm, temporal, temporalConnection: connection, namespace: 'default', logger: silent, production: false });
+  const app = buildApp({ orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false });
   const url = await app.start('127.0.0.1', 0);
   return {
     url,
