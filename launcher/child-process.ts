@@ -33,7 +33,7 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /** Stops a process left over by a launcher that died without cleaning up. */
-export async function stopStaleProcess(pidFile: string, commandMarker: string): Promise<void> {
+export async function stopStaleProcess(pidFile: string, commandMarker: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   let pid: number;
   try {
     pid = Number.parseInt((await readFile(pidFile, 'utf8')).trim(), 10);
@@ -44,8 +44,8 @@ export async function stopStaleProcess(pidFile: string, commandMarker: string): 
     // Only stop it if it is still the process we started (pids are recycled).
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (cmdline.includes(commandMarker)) {
-      process.kill(pid, 'SIGTERM');
-      if (!(await waitForExit(pid, 10_000))) process.kill(pid, 'SIGKILL');
+      process.kill(pid, signal);
+      if (!(await waitForExit(pid, 15_000))) process.kill(pid, 'SIGKILL');
     }
   }
   await rm(pidFile, { force: true });

@@ -52,7 +52,8 @@ export async function startEmbeddedPostgres(options: {
     const firstLine = (await readFile(pidFile, 'utf8')).split('\n')[0] ?? '';
     const stalePidFile = path.join(options.dataDir, 'postgres.stale.pid');
     await writeFile(stalePidFile, firstLine);
-    await stopStaleProcess(stalePidFile, 'postgres');
+    // SIGINT is PostgreSQL's fast shutdown: it does not wait for orphaned clients to leave.
+    await stopStaleProcess(stalePidFile, 'postgres', 'SIGINT');
   }
   const log = options.onLog ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();

@@ -52,7 +52,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
 /** Starts a platform process (worker / API) and restarts it if it crashes. */
 async function startService(name: string, script: string, env: NodeJS.ProcessEnv, pidFile: string): Promise<void> {
-  await stopStaleProcess(pidFile, script);
   const crashes: number[] = [];
   let current: Supervised;
   const launch = async (): Promise<void> => {
@@ -100,6 +99,10 @@ try {
   await mkdir(config.dataDir, { recursive: true });
   const runDir = path.join(config.dataDir, 'run');
   await mkdir(runDir, { recursive: true });
+  // A launcher killed with SIGKILL leaves its children running: stop them, clients first,
+  // before their servers are restarted below.
+  await stopStaleProcess(path.join(runDir, 'api.pid'), 'api/main.ts');
+  await stopStaleProcess(path.join(runDir, 'worker.pid'), 'worker/main.ts');
 
   let databaseUrl = config.database.url;
   if (!databaseUrl) {

@@ -1,0 +1,175 @@
+/**
+ * `npm start` as a new user runs it: the launcher brings up embedded PostgreSQL, the Temporal
+ * dev server with its UI, the worker and the API; the URLs it prints answer; the skeleton
+ * works through them; SIGTERM stops every process; a restart keeps rows and running
+ * workflows; and a launcher killed with SIGKILL is recovered from by the next start.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PROJECT_ROOT, resolveTemporalCli } from '../launcher/temporal-binaries.ts';
+import { freePort } from './support/ports.ts';
+
+const run = promisify(execFile);
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let ports: { pg: number; temporal: number; ui: number; api: number; workerMetrics: number };
+const launched: ChildProcess[] = [];
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly urls: Record<string, string>;
+}
+
+async function startLauncher(): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'launcher/main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  launched.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`launcher did not come up in 90 s:\n${output.slice(-4000)}`)), 90_000);
+    const check = () => {
+      if (output.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        // The banner is written in one piece; give the stream a tick to deliver all of it.
+        setTimeout(resolve, 100);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`launcher exited with ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+  const urls: Record<string, string> = {};
+  for (const match of output.matchAll(/^ {2}(GraphQL console|Health|Metrics \(API\)|Metrics \(worker\)|Temporal UI)\s+(http\S+)/gm)) {
+    urls[match[1] as string] = match[2] as string;
+  }
+  return { child, output: () => output, urls };
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pids of everything the launcher started, from the pid files it keeps. */
+async function platformPids(): Promise<number[]> {
+  const files = ['run/api.pid', 'run/worker.pid', 'temporal/server.pid', 'postgres/postmaster.pid'];
+  const pids = await Promise.all(
+    files.map((file) => readFile(path.join(dataDir, file), 'utf8').then((text) => Number.parseInt(text.split('\n')[0] ?? '', 10)).catch(() => NaN)),
+  );
+  return pids.filter((pid) => Number.isInteger(pid) && pid > 0);
+}
+
+async function gql<T>(apiUrl: string, query: string): Promise<T> {
+  const response = await fetch(`${apiUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await response.json()) as { data: T; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'virel-launcher-'));
+  ports = { pg: await freePort(), temporal: await freePort(), ui: await freePort(), api: await freePort(), workerMetrics: await freePort() };
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    EMBEDDED_POSTGRES_PORT: String(ports.pg),
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    API_PORT: String(ports.api),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${ports.workerMetrics}`,
+  };
+});
+
+afterAll(async () => {
+  for (const child of launched) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of await platformPids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  const externalRef = `launcher-${Date.now()}`;
+  let apiUrl: string;
+  let inquiryId: string;
+
+  test('brings the platform up and every printed URL answers', async () => {
+    const started = await startLauncher();
+    expect(Object.keys(started.urls).sort()).toEqual(['GraphQL console', 'Health', 'Metrics (API)', 'Metrics (worker)', 'Temporal UI']);
+    apiUrl = started.urls['GraphQL console']!.replace(/\/graphql$/, '');
+
+    const console = await fetch(started.urls['GraphQL console']!, { headers: { accept: 'text/html' } });
+    expect(console.status).toBe(200);
+    expect(await console.text()).toMatch(/graphiql/i);
+    const health = await fetch(started.urls.Health!);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', checks: { postgres: { status: 'up' }, temporal: { status: 'up' } } });
+    expect(await (await fetch(started.urls['Metrics (API)']!)).text()).toContain('process_cpu_seconds_total');
+    expect(await (await fetch(started.urls['Metrics (worker)']!)).text()).toMatch(/temporal_/);
+    const ui = await fetch(started.urls['Temporal UI']!);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/<html/i);
+    // Demo users and their passwords are printed in development mode.
+    expect(started.output()).toMatch(/OWNER\s+owner@virel\.local\s+\S{8,}/);
+
+    const data = await gql<{ createInquiry: { inquiry: { id: string; ref: string } } }>(apiUrl,
+      `mutation { createInquiry(input: { source: web, externalRef: "${externalRef}", clientName: "Launcher Test" }) { inquiry { id ref } } }`);
+    inquiryId = data.createInquiry.inquiry.id;
+
+    const pids = await platformPids();
+    expect(pids).toHaveLength(4);
+    started.child.kill('SIGTERM');
+    expect(await exitOf(started.child)).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 120_000);
+
+  test('a second start keeps the rows and the running workflows of the first', async () => {
+    const started = await startLauncher();
+    const data = await gql<{ inquiry: { ref: string; status: string } | null }>(apiUrl, `{ inquiry(id: "${inquiryId}") { ref status } }`);
+    expect(data.inquiry).toMatchObject({ status: 'new' });
+    const cli = await resolveTemporalCli();
+    const { stdout } = await run(cli, ['workflow', 'describe', '--address', `127.0.0.1:${ports.temporal}`, '--workflow-id', `inquiry:web:${externalRef}`, '--output', 'json']);
+    expect(JSON.parse(stdout).workflowExecutionInfo.status).toBe('WORKFLOW_EXECUTION_STATUS_RUNNING');
+    // Demo data is seeded once: the second start prints the same credentials it stored.
+    expect(started.output()).toMatch(/OWNER\s+owner@virel\.local/);
+    started.child.kill('SIGINT');
+    expect(await exitOf(started.child)).toBe(0);
+  }, 120_000);
+
+  test('after the launcher is killed with SIGKILL, the next start cleans up and carries on', async () => {
+    const crashed = await startLauncher();
+    const orphans = await platformPids();
+    crashed.child.kill('SIGKILL');
+    await exitOf(crashed.child);
+    // Its children outlive it...
+    expect(orphans.filter(alive).length).toBeGreaterThan(0);
+
+    // ...until the next start stops them and starts afresh on the same data.
+    const started = await startLauncher();
+    expect(orphans.filter(alive)).toEqual([]);
+    const data = await gql<{ inquiries: { edges: unknown[] } }>(apiUrl, '{ inquiries(first: 100) { edges { cursor } } }');
+    expect(data.inquiries.edges.length).toBeGreaterThanOrEqual(1);
+    const pids = await platformPids();
+    started.child.kill('SIGTERM');
+    expect(await exitOf(started.child)).toBe(0);
+    expect(pids.filter(alive)).toEqual([]);
+  }, 180_000);
+});
