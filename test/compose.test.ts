@@ -430,10 +430,12 @@ describe('docker-compose.yml services', () => {
   });
 
   it('builds migrate, api and worker from the Dockerfile and runs the package.json scripts', () => {
+    // npm scripts `exec` so npm's forwarded signals reach node; the container runs node directly.
+    const script = (name: string) => packageJson.scripts[name]?.replace(/^exec /, '');
     const scripts: Record<(typeof APP_SERVICES)[number], string | undefined> = {
-      migrate: packageJson.scripts.migrate,
-      api: packageJson.scripts.api,
-      worker: packageJson.scripts.worker,
+      migrate: script('migrate'),
+      api: script('api'),
+      worker: script('worker'),
     };
     assert.deepEqual(commandArray(service(model, 'migrate').command), ['node', 'db/cli.ts', 'migrate']);
     assert.deepEqual(commandArray(service(model, 'api').command), ['node', 'api/main.ts']);

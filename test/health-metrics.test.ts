@@ -27,7 +27,7 @@ let url: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'virel-health-'));
   [pg, temporalServer] = await Promise.all([
-    startEmbeddedPostgres({ dataDir, port: await freePort() }),
+    startEmbeddedPostgres({ dataDir, port: await freePort(), onWarning: () => undefined }),
     startTemporalDevServer({ dataDir, port: await freePort(), uiPort: 0, namespace: 'default', headless: true }),
   ]);
   orm = await openOrm(pg.url);

@@ -16,7 +16,7 @@ export default async function globalSetup(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'virel-test-'));
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   const [pg, temporal] = await Promise.all([
-    startEmbeddedPostgres({ dataDir, port: pgPort }),
+    startEmbeddedPostgres({ dataDir, port: pgPort, onWarning: () => undefined }),
     startTemporalDevServer({ dataDir, port: temporalPort, uiPort: 0, namespace: 'default', headless: true }),
   ]);
   const orm = await openOrm(pg.url);
