@@ -51,14 +51,31 @@ export async function stopStaleProcess(pidFile: string, commandMarker: string, s
   await rm(pidFile, { force: true });
 }
 
+/** Fails with a clear message if something already listens on host:port. */
+export async function assertPortFree(host: string, port: number, what: string, setting: string): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${host}:${port} (${what}) is already in use by another process. Stop it, or choose another port with ${setting}.`)
+          : error,
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startSupervised(
   name: string,
   command: string,
   args: readonly string[],
   options: SpawnOptions & { pidFile?: string; onOutput?: (line: string) => void },
 ): Promise<Supervised> {
-  // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops children in order.
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...options });
+  // Same process group as the launcher: a supervisor that kills the group (Ctrl-C, systemd,
+  // CI) reaches the children too; each child also shuts down gracefully on SIGINT/SIGTERM.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = child.pid;
   if (options.pidFile) await writeFile(options.pidFile, String(pid));

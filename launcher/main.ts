@@ -14,7 +14,7 @@ import { openOrm } from '../db/orm.ts';
 import { setupDatabase } from '../db/setup.ts';
 import { loadConfig, ConfigError } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
-import { startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
+import { assertPortFree, startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { PROJECT_ROOT } from './temporal-binaries.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
@@ -103,6 +103,7 @@ try {
   // before their servers are restarted below.
   await stopStaleProcess(path.join(runDir, 'api.pid'), 'api/main.ts');
   await stopStaleProcess(path.join(runDir, 'worker.pid'), 'worker/main.ts');
+  await assertPortFree(config.api.host, config.api.port, 'API', 'API_PORT');
 
   let databaseUrl = config.database.url;
   if (!databaseUrl) {

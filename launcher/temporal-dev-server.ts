@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
+import { assertPortFree, startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
 import { resolveTemporalCli } from './temporal-binaries.ts';
 
 export interface DevServerOptions {
@@ -54,6 +54,9 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   await mkdir(dir, { recursive: true });
   const pidFile = path.join(dir, 'server.pid');
   await stopStaleProcess(pidFile, 'start-dev');
+  // Otherwise a server someone else runs on the port would answer the readiness check.
+  await assertPortFree('127.0.0.1', options.port, 'Temporal frontend', 'TEMPORAL_PORT (or use it via TEMPORAL_ADDRESS)');
+  if (!options.headless) await assertPortFree('127.0.0.1', options.uiPort, 'Temporal UI', 'TEMPORAL_UI_PORT');
   const dbFile = path.join(dir, 'temporal.db');
   const args = [
     'server', 'start-dev',

@@ -154,6 +154,22 @@ describe('npm start', () => {
     expect(await exitOf(started.child)).toBe(0);
   }, 120_000);
 
+  test('a port held by another process stops the start with a clear message and leaves nothing running', async () => {
+    const { createServer } = await import('node:net');
+    const squatter = createServer().listen(ports.api, '127.0.0.1');
+    await new Promise((r) => squatter.once('listening', r));
+    try {
+      const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'launcher/main.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      expect(await exitOf(child)).toBe(1);
+      expect(output).toContain(`127.0.0.1:${ports.api} (API) is already in use by another process. Stop it, or choose another port with API_PORT.`);
+      expect((await platformPids()).filter(alive)).toEqual([]);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  }, 120_000);
+
   test('after the launcher is killed with SIGKILL, the next start cleans up and carries on', async () => {
     const crashed = await startLauncher();
     const orphans = await platformPids();
