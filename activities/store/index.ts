@@ -5,11 +5,17 @@
  * by a transition id, so a retry after a crash changes nothing twice.
  */
 import type { ActivityDeps } from '../deps.ts';
+import { createBookingStore } from './bookings.ts';
 import { createInquiryStore } from './inquiries.ts';
+import { createTransitionStore } from './transitions.ts';
+import { createWorkItemStore } from './work-items.ts';
 
 export function createStoreActivities(deps: ActivityDeps) {
   return {
     ...createInquiryStore(deps),
+    ...createBookingStore(deps),
+    ...createWorkItemStore(deps),
+    ...createTransitionStore(deps),
   };
 }
 

@@ -1,7 +1,8 @@
 /** Inquiry rows: created by the inquiry lifecycle's first activity. */
 import type { InquiryStatus } from '../../domain/lifecycles.ts';
 import { Client, Inquiry } from '../../db/entities/index.ts';
-import type { Actor, NewInquiry } from '../../workflows/inquiry/messages.ts';
+import type { NewInquiry } from '../../workflows/inquiry/messages.ts';
+import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeChangeRecord } from './change-record.ts';
 
@@ -15,6 +16,9 @@ export interface InquiryRowSummary {
   readonly id: string;
   readonly ref: string;
   readonly status: InquiryStatus;
+  readonly assigneeId: string | null;
+  /** What the lifecycle needs to know for its guards (see domain/guards.ts). */
+  readonly facts: { readonly clientId: string | null; readonly depositAmount: string | null };
 }
 
 export function createInquiryStore({ orm }: ActivityDeps) {
@@ -23,7 +27,13 @@ export function createInquiryStore({ orm }: ActivityDeps) {
     async recordInquiryCreated(input: RecordInquiryCreated): Promise<InquiryRowSummary> {
       return orm.em.fork().transactional(async (em) => {
         const existing = await em.findOne(Inquiry, { id: input.inquiry.id });
-        if (existing) return { id: existing.id, ref: existing.ref, status: existing.status as InquiryStatus };
+        if (existing) {
+          return {
+            id: existing.id, ref: existing.ref, status: existing.status as InquiryStatus,
+            assigneeId: (existing.assignedTo as { id: string } | null)?.id ?? null,
+            facts: { clientId: (existing.client as { id: string } | null)?.id ?? null, depositAmount: existing.depositAmount ?? null },
+          };
+        }
 
         const data = input.inquiry;
         const email = data.clientEmail?.trim().toLowerCase() || null;
@@ -72,7 +82,7 @@ export function createInquiryStore({ orm }: ActivityDeps) {
           after: snapshot,
           payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null },
         });
-        return { id: inquiry.id, ref, status: 'new' };
+        return { id: inquiry.id, ref, status: 'new', assigneeId: null, facts: { clientId: client?.id ?? null, depositAmount: null } };
       });
     },
   };

@@ -1,16 +1,14 @@
 /**
- * The inquiry lifecycle's contract: its input, its messages and their types. The API imports
- * this module (never the workflow's internals), so renaming a message breaks the build.
+ * The inquiry lifecycle's contract: its input and its own messages (beside the shared ones in
+ * lifecycle/messages.ts). The API imports this module, never the workflow's internals.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineUpdate } from '@temporalio/workflow';
 import type { InquirySource, Priority } from '../../domain/inquiry.ts';
-import type { InquiryStatus } from '../../domain/lifecycles.ts';
+import type { NewBooking } from '../booking/messages.ts';
+import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
+import type { Actor } from '../lifecycle/messages.ts';
 
-/** Who caused a change: a signed-in user, or the platform itself (automation, timers, webhooks). */
-export interface Actor {
-  readonly type: 'user' | 'system';
-  readonly userId?: string | undefined;
-}
+export type { Actor };
 
 export interface NewInquiry {
   /** Chosen by the caller, so a retried start refers to the same row. */
@@ -29,33 +27,30 @@ export interface NewInquiry {
   readonly requestedTimeTo?: string | undefined;
 }
 
-export interface InquiryWorkflowInput {
+export interface InquiryWorkflowInput extends LifecycleInput {
   readonly inquiry: NewInquiry;
-  readonly actor: Actor;
-  readonly requestId?: string | undefined;
-}
-
-/** What the lifecycle knows about its inquiry: live state, not the read model. */
-export interface InquiryState {
-  readonly id: string;
-  readonly ref: string | undefined;
-  readonly status: InquiryStatus;
-  readonly created: boolean;
-}
-
-export interface InquiryCreated {
-  readonly id: string;
-  readonly ref: string;
-  readonly status: InquiryStatus;
-  /** False when this call found an inquiry already created by an earlier delivery. */
-  readonly firstDelivery: boolean;
 }
 
 export const inquiryWorkflowType = 'inquiryLifecycle';
 
+/** Inquiry → booking: the booking's details, minus what the inquiry supplies. */
+export interface ConvertToBookingRequest {
+  readonly booking: Omit<NewBooking, 'id' | 'inquiryId' | 'clientId'> & { readonly clientId?: string | undefined };
+  readonly transitionId: string;
+  readonly actor: Actor;
+  readonly holdMinutes?: number | undefined;
+}
+
+export interface ConvertToBookingResult {
+  readonly inquiryId: string;
+  readonly bookingId: string;
+  readonly bookingRef: string;
+  readonly bookingWorkflowId: string;
+  readonly duplicate: boolean;
+}
+
 /**
- * Sent with update-with-start: resolves once the inquiry's row exists, so creating an
- * inquiry is one round trip and a duplicate delivery gets the existing inquiry back.
+ * Starts the booking's lifecycle (linked to this inquiry) and, once the booking exists, moves
+ * the inquiry to `converted`. One request, both entities; a retry changes nothing twice.
  */
-export const awaitInquiryCreated = defineUpdate<InquiryCreated, [requestId: string]>('awaitInquiryCreated');
-export const inquiryStateQuery = defineQuery<InquiryState>('inquiryState');
+export const convertToBookingUpdate = defineUpdate<ConvertToBookingResult, [ConvertToBookingRequest]>('convertToBooking');

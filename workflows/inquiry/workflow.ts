@@ -1,38 +1,115 @@
 /**
- * An inquiry's lifecycle as a long-running workflow. It records the inquiry when it starts
- * and then lives until the inquiry reaches a final status.
+ * An inquiry's lifecycle: new → qualified → awaiting_client → awaiting_deposit → converted
+ * (lost / spam). A durable reminder fires 2 hours into awaiting_deposit unless the inquiry moves
+ * on first. Conversion starts the booking's own lifecycle and waits for the booking to exist.
  */
-import { condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, condition, continueAsNew, proxyActivities, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { StoreActivities } from '../../activities/store/index.ts';
-import { inquiryLifecycle as lifecycle, isTerminal, type InquiryStatus } from '../../domain/lifecycles.ts';
-import { SA_REF, SA_STATUS } from '../search-attributes.ts';
-import { activityQueueOptions } from '../task-queues.ts';
-import { awaitInquiryCreated, inquiryStateQuery, type InquiryCreated, type InquiryWorkflowInput } from './messages.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { inquiryLifecycle as lifecycle } from '../../domain/lifecycles.ts';
+import { assertTransition } from '../../domain/transitions.ts';
+import { bookingCreatedSignal, bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput } from '../booking/messages.ts';
+import { toFailure, type LifecycleDefinition, type LifecycleMachine } from '../lifecycle/core.ts';
+import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
+import { SA_BOOKING_START, SA_ENTITY_TYPE } from '../search-attributes.ts';
+import { WORKFLOW_TASK_QUEUE, activityQueueOptions } from '../task-queues.ts';
+import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryWorkflowInput } from './messages.ts';
 
 const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
+export const DEPOSIT_REMINDER_MS = 2 * 60 * 60 * 1000;
+
+const definition: LifecycleDefinition = {
+  lifecycle,
+  timers(state) {
+    if (state.status !== 'awaiting_deposit') return [];
+    return [{ name: 'deposit_reminder', at: Date.parse(state.statusSince) + DEPOSIT_REMINDER_MS, description: 'deposit reminder (2 h without a deposit)' }];
+  },
+  async onTimer(timer, machine) {
+    await store.recordEvent({
+      entityType: 'inquiry',
+      entityId: machine.state.entityId,
+      eventType: 'inquiry.deposit_reminder_due',
+      transitionId: `timer:${timer.name}:${timer.at}`,
+      payload: { ref: machine.state.ref, deposit_amount: machine.state.facts.depositAmount ?? null, awaiting_since: machine.state.statusSince, assigned_to: machine.state.assigneeId },
+    });
+  },
+  searchAttributes: () => [{ key: SA_ENTITY_TYPE, value: 'inquiry' }],
+};
+
+function registerConversion(machine: LifecycleMachine): void {
+  let createdBooking: { bookingId: string; ref: string } | undefined;
+  setHandler(bookingCreatedSignal, (booking) => {
+    createdBooking = booking;
+  });
+  setHandler(
+    convertToBookingUpdate,
+    (request) =>
+      machine.exclusive(async (): Promise<ConvertToBookingResult> => {
+        const inquiryId = machine.state.entityId;
+        // The booking id is fixed before its workflow starts, so a retry finds the same booking.
+        const bookingId = (machine.state.facts.bookingId as string | undefined) ?? uuid4();
+        const workflowId = bookingWorkflowId(bookingId);
+        const previous = machine.state.applied.find(([id]) => id === request.transitionId);
+        if (previous) return { inquiryId, bookingId, bookingRef: String(machine.state.facts.bookingRef), bookingWorkflowId: workflowId, duplicate: true };
+        const clientId = request.booking.clientId ?? (machine.state.facts.clientId as string | undefined);
+        if (!clientId) throw toFailure(new DomainError('VALIDATION', 'The inquiry has no client: give booking.clientId.', { field: 'booking.clientId' }));
+        machine.state.facts = { ...machine.state.facts, bookingId };
+        const bookingInput: BookingWorkflowInput = {
+          booking: { ...request.booking, id: bookingId, inquiryId, clientId },
+          actor: request.actor,
+          requestId: request.transitionId,
+          holdMinutes: request.holdMinutes,
+          notifyInquiryWorkflowId: workflowInfo().workflowId,
+        };
+        await startChild(bookingWorkflowType, {
+          workflowId,
+          taskQueue: WORKFLOW_TASK_QUEUE,
+          args: [bookingInput],
+          // The booking lives on after the inquiry's lifecycle closes.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [{ key: SA_ENTITY_TYPE, value: 'booking' }, { key: SA_BOOKING_START, value: new Date(request.booking.startAt) }],
+          staticSummary: `Booking from inquiry ${machine.state.ref}`,
+        });
+        // The booking's first activity commits its row, then it signals back (or fails to create).
+        await condition(() => createdBooking?.bookingId === bookingId);
+        const booking = createdBooking as { bookingId: string; ref: string };
+        machine.state.facts = { ...machine.state.facts, bookingRef: booking.ref };
+        const result = await machine.applyTransition(
+          { to: 'converted', transitionId: request.transitionId, actor: request.actor, reason: `converted to booking ${booking.ref}` },
+          { bookingId },
+        );
+        return { inquiryId, bookingId, bookingRef: booking.ref, bookingWorkflowId: workflowId, duplicate: result.duplicate };
+      }),
+    {
+      validator: (request) => {
+        if (machine.state.applied.some(([id]) => id === request.transitionId)) return;
+        try {
+          assertTransition(lifecycle, machine.state.status, 'converted');
+        } catch (error) {
+          throw toFailure(error);
+        }
+        const b = request.booking;
+        if (!(Date.parse(b.startAt) < Date.parse(b.endAt))) {
+          throw toFailure(new DomainError('VALIDATION', 'The booking must start before it ends.', { field: 'booking.endAt' }));
+        }
+        if (!/^\d+(\.\d{1,2})?$/.test(b.priceTotal) || Number(b.priceTotal) <= 0) {
+          throw toFailure(new DomainError('VALIDATION', 'The booking needs a positive price.', { field: 'booking.priceTotal' }));
+        }
+      },
+    },
+  );
+}
+
 export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<void> {
-  const state: { ref: string | undefined; status: InquiryStatus } = { ref: undefined, status: lifecycle.initial };
-  const firstRequestId = input.requestId ?? workflowInfo().workflowId;
-
-  setHandler(inquiryStateQuery, () => ({ id: input.inquiry.id, ...state, created: state.ref !== undefined }));
-  setHandler(awaitInquiryCreated, async (requestId): Promise<InquiryCreated> => {
-    await condition(() => state.ref !== undefined);
-    return { id: input.inquiry.id, ref: state.ref as string, status: state.status, firstDelivery: requestId === firstRequestId };
+  await runEntityLifecycle({
+    entityType: 'inquiry',
+    entityId: input.inquiry.id,
+    definition,
+    input,
+    now: new Date().toISOString(),
+    registerExtraHandlers: registerConversion,
+    create: () => store.recordInquiryCreated({ inquiry: input.inquiry, actor: input.actor, transitionId: `create:${input.requestId ?? input.inquiry.id}` }),
+    continueAsNew: (carried) => continueAsNew<typeof inquiryLifecycle>({ ...input, carried }),
   });
-
-  const created = await store.recordInquiryCreated({
-    inquiry: input.inquiry,
-    actor: input.actor,
-    transitionId: `create:${firstRequestId}`,
-  });
-  state.ref = created.ref;
-  state.status = created.status;
-  upsertSearchAttributes([
-    { key: SA_REF, value: created.ref },
-    { key: SA_STATUS, value: created.status },
-  ]);
-
-  // Transitions arrive as updates (lifecycle issue); until then the inquiry waits here.
-  await condition(() => isTerminal(lifecycle, state.status));
 }

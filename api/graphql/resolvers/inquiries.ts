@@ -8,7 +8,8 @@ import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
 import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId } from '../../../domain/inquiry.ts';
-import { awaitInquiryCreated, inquiryWorkflowType, type InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
+import { inquiryWorkflowType, type InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
+import { awaitCreatedUpdate } from '../../../workflows/lifecycle/messages.ts';
 import { SA_ENTITY_TYPE, SA_STATUS } from '../../../workflows/search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../../../workflows/task-queues.ts';
 import type { ApiContext } from '../context.ts';
@@ -108,11 +109,11 @@ export const inquiryResolvers = {
           input.subject ? `Subject: ${input.subject}` : undefined,
         ].filter(Boolean).join('\n\n'),
       });
-      const created = await ctx.temporal.workflow.executeUpdateWithStart(awaitInquiryCreated, {
+      const created = await ctx.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
         args: [ctx.requestId],
         startWorkflowOperation,
       });
-      const inquiry = await ctx.em.findOneOrFail(Inquiry, { id: created.id });
+      const inquiry = await ctx.em.findOneOrFail(Inquiry, { id: created.entityId });
       ctx.log.info({ inquiryId: inquiry.id, ref: inquiry.ref, workflowId, firstDelivery: created.firstDelivery }, 'inquiry created');
       return { inquiry, created: created.firstDelivery };
     },

@@ -1,0 +1,124 @@
+/**
+ * A booking's lifecycle: draft → pending → (deposit_required) → confirmed → in_progress →
+ * completed, with durable timers: a held booking expires, a confirmed one announces
+ * `booking.approaching` 30 minutes before its start, then its start and its end.
+ */
+import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { StoreActivities } from '../../activities/store/index.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { bookingLifecycle as lifecycle } from '../../domain/lifecycles.ts';
+import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
+import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
+import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
+import { activityQueueOptions } from '../task-queues.ts';
+import { DEFAULT_HOLD_MINUTES, bookingCreatedSignal, rescheduleUpdate, type BookingWorkflowInput } from './messages.ts';
+
+const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
+
+const MINUTE = 60_000;
+export const APPROACHING_MINUTES = 30;
+
+function definition(holdMinutes: number): LifecycleDefinition {
+  return {
+    lifecycle,
+    transitionFacts(_from, to, state) {
+      // The hold starts when the booking first waits for confirmation.
+      if ((to === 'pending' || to === 'deposit_required') && !state.facts.expiresAt) {
+        return { expiresAt: new Date(Date.now() + holdMinutes * MINUTE).toISOString() };
+      }
+      return {};
+    },
+    timers(state) {
+      const f = state.facts;
+      const timers: TimerSpec[] = [];
+      if ((state.status === 'pending' || state.status === 'deposit_required') && typeof f.expiresAt === 'string') {
+        timers.push({ name: 'expiry', at: Date.parse(f.expiresAt), description: 'expires unless confirmed' });
+      }
+      const start = Date.parse(String(f.startAt));
+      const end = Date.parse(String(f.endAt));
+      if (state.status === 'confirmed') {
+        timers.push({ name: 'approaching', at: start - APPROACHING_MINUTES * MINUTE, description: `booking.approaching (${APPROACHING_MINUTES} min before start)` });
+        timers.push({ name: 'start', at: start, description: 'start time reached' });
+      }
+      if (state.status === 'confirmed' || state.status === 'in_progress') {
+        timers.push({ name: 'end', at: end, description: 'end time reached' });
+      }
+      return timers;
+    },
+    async onTimer(timer, machine) {
+      if (timer.name === 'expiry') {
+        await machine.applyTransition({ to: 'expired', transitionId: `timer:expiry:${timer.at}`, actor: { type: 'system' }, reason: 'hold time elapsed without confirmation' });
+        return;
+      }
+      const eventType = { approaching: 'booking.approaching', start: 'booking.start_reached', end: 'booking.end_reached' }[timer.name];
+      if (!eventType) return;
+      const f = machine.state.facts;
+      await store.recordEvent({
+        entityType: 'booking',
+        entityId: machine.state.entityId,
+        eventType,
+        transitionId: `timer:${timer.name}:${timer.at}`,
+        payload: {
+          ref: machine.state.ref, status: machine.state.status, start_at: f.startAt, end_at: f.endAt, model_id: f.modelId,
+          client_id: f.clientId, minutes_until_start: Math.round((Date.parse(String(f.startAt)) - Date.now()) / MINUTE),
+          client_confirmed_arrival: f.clientConfirmedArrival ?? false, assigned_to: machine.state.assigneeId,
+        },
+      });
+    },
+    searchAttributes(state) {
+      return [
+        { key: SA_ENTITY_TYPE, value: 'booking' },
+        { key: SA_MODEL, value: typeof state.facts.modelId === 'string' ? state.facts.modelId : null },
+        { key: SA_BOOKING_START, value: typeof state.facts.startAt === 'string' ? new Date(state.facts.startAt) : null },
+      ];
+    },
+  };
+}
+
+function registerReschedule(machine: LifecycleMachine): void {
+  setHandler(
+    rescheduleUpdate,
+    (request) =>
+      machine.exclusive(async () => {
+        const { startAt, endAt, transitionId, actor, reason } = request;
+        const result = { entityId: machine.state.entityId, transitionId, duplicate: true };
+        if (machine.state.applied.some(([id]) => id === transitionId)) return result;
+        const outcome = await activity(() => store.rescheduleBooking({ bookingId: machine.state.entityId, startAt, endAt, transitionId, actor, reason }));
+        machine.state.facts = { ...machine.state.facts, startAt, endAt };
+        const applied = { ...result, duplicate: outcome.alreadyApplied };
+        machine.remember(transitionId, applied);
+        return applied;
+      }),
+    {
+      validator: (request) => {
+        const start = Date.parse(request.startAt);
+        const end = Date.parse(request.endAt);
+        const problem = Number.isNaN(start) || Number.isNaN(end) ? 'startAt and endAt must be ISO instants'
+          : !(start < end) ? 'the start must be before the end'
+          : ['completed', 'cancelled', 'no_show', 'expired', 'in_progress'].includes(machine.state.status) ? `a booking that is ${machine.state.status} cannot move`
+          : undefined;
+        if (problem) throw toFailure(new DomainError('VALIDATION', `Cannot reschedule: ${problem}.`, { field: 'startAt', status: machine.state.status }));
+      },
+    },
+  );
+}
+
+export async function bookingLifecycle(input: BookingWorkflowInput): Promise<void> {
+  const holdMinutes = input.holdMinutes ?? DEFAULT_HOLD_MINUTES;
+  await runEntityLifecycle({
+    entityType: 'booking',
+    entityId: input.booking.id,
+    definition: definition(holdMinutes),
+    input,
+    now: new Date().toISOString(),
+    registerExtraHandlers: registerReschedule,
+    create: async () => {
+      const row = await store.recordBookingCreated({ booking: input.booking, actor: input.actor, transitionId: `create:${input.requestId ?? input.booking.id}` });
+      if (input.notifyInquiryWorkflowId) {
+        await getExternalWorkflowHandle(input.notifyInquiryWorkflowId).signal(bookingCreatedSignal, { bookingId: input.booking.id, ref: row.ref });
+      }
+      return row;
+    },
+    continueAsNew: (carried) => continueAsNew<typeof bookingLifecycle>({ ...input, carried }),
+  });
+}

@@ -1,0 +1,372 @@
+/**
+ * The lifecycle core every entity workflow (inquiry, booking, task, exception) runs on: a
+ * plain state object plus the handlers that change it.
+ *
+ * - Transitions arrive as the `transition` Update. Its validator checks the domain tables and
+ *   guards before anything reaches history; the handler re-checks under a lock (updates run
+ *   concurrently) and runs ONE idempotent activity that commits row + audit + timeline + event.
+ * - Every change carries a caller's transition id. Applied ids are kept (bounded) in the state
+ *   and carried across continue-as-new, since Temporal de-duplicates Update ids within one run
+ *   only; older ids are caught by the database's unique (entity, transition id) constraint.
+ * - Timers are derived from the state (`definition.timers`) and recomputed after every change,
+ *   so a transition that makes a timer moot cancels it and one that moves a time resets it.
+ * - The run continues-as-new well before the server's per-run limits, once handlers finished.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { StoreActivities } from '../../activities/store/index.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { assertGuards, assertTransitionData, type Facts } from '../../domain/guards.ts';
+import { isTerminal, type Lifecycle } from '../../domain/lifecycles.ts';
+import { assertTransition } from '../../domain/transitions.ts';
+import { SA_ASSIGNEE, SA_REF, SA_STATUS } from '../search-attributes.ts';
+import { activityQueueOptions } from '../task-queues.ts';
+import {
+  addNoteUpdate,
+  assignUpdate,
+  lifecycleStateQuery,
+  transitionUpdate,
+  upcomingTimersQuery,
+  type Actor,
+  type AssignRequest,
+  type ChangeResult,
+  type LifecycleSnapshot,
+  type NoteRequest,
+  type TransitionRequest,
+  type TransitionResult,
+  type UpcomingTimer,
+} from './messages.ts';
+
+const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
+
+/** Accepted changes per run before continue-as-new: far below the server's 2,000 updates per run. */
+export const CHANGES_PER_RUN = 500;
+/** Applied transition ids remembered across runs (older ones: the database constraint). */
+const REMEMBERED_TRANSITIONS = 1000;
+/** A finished entity's workflow stays open this long to answer late retries, then completes. */
+export const CLOSE_AFTER_FINAL_MS = 24 * 60 * 60 * 1000;
+
+export interface TimerSpec {
+  readonly name: string;
+  /** Epoch milliseconds, workflow time. */
+  readonly at: number;
+  readonly description: string;
+}
+
+/** Everything a lifecycle knows; carried verbatim across continue-as-new. */
+export interface LifecycleState {
+  entityId: string;
+  ref: string | undefined;
+  status: string;
+  /** When the current status was entered (ISO). */
+  statusSince: string;
+  assigneeId: string | null;
+  facts: Record<string, unknown>;
+  /** Recent transition id → its result, oldest first. */
+  applied: Array<[string, TransitionResult | ChangeResult]>;
+  /** Timers already fired, as `name@at`. */
+  fired: string[];
+}
+
+export interface LifecycleDefinition {
+  readonly lifecycle: Lifecycle<string>;
+  /** The timers the state calls for now (fired ones are skipped by the core). */
+  timers(state: Readonly<LifecycleState>): TimerSpec[];
+  /** Runs a due timer (under the lock). */
+  onTimer(timer: TimerSpec, machine: LifecycleMachine): Promise<void>;
+  /** Entity-specific search attributes beyond type, status, ref and assignee. */
+  searchAttributes?(state: Readonly<LifecycleState>): SearchAttributeUpdatePair[];
+  /** Facts the lifecycle itself sets on a transition (e.g. a booking's hold expiry). */
+  transitionFacts?(from: string, to: string, state: Readonly<LifecycleState>): Facts;
+}
+
+/**
+ * DomainError → ApplicationFailure, and an activity's coded failure → that failure itself:
+ * an ApplicationFailure fails the update (not the workflow) and reaches the API intact.
+ */
+export function toFailure(error: unknown): unknown {
+  if (error instanceof DomainError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true });
+  }
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
+  return error;
+}
+
+/** Runs an activity call, surfacing its coded failure as the update's failure. */
+export async function activity<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toFailure(error);
+  }
+}
+
+export class LifecycleMachine {
+  readonly definition: LifecycleDefinition;
+  readonly state: LifecycleState;
+  private changesThisRun = 0;
+  private version = 0;
+  private busy = false;
+  private closed = false;
+
+  private readonly maxChangesPerRun: number;
+
+  constructor(definition: LifecycleDefinition, initial: LifecycleState, maxChangesPerRun = CHANGES_PER_RUN) {
+    this.definition = definition;
+    this.state = initial;
+    this.maxChangesPerRun = Math.min(maxChangesPerRun, CHANGES_PER_RUN);
+  }
+
+  get entityType() {
+    return this.definition.lifecycle.entityType;
+  }
+
+  get created(): boolean {
+    return this.state.ref !== undefined;
+  }
+
+  /** Marks the entity's row as committed (first run only). */
+  markCreated(ref: string, facts: Record<string, unknown>, assigneeId: string | null): void {
+    this.state.ref = ref;
+    this.state.facts = { ...this.state.facts, ...facts };
+    this.state.assigneeId = assigneeId;
+    this.changed();
+  }
+
+  registerHandlers(): void {
+    setHandler(transitionUpdate, (request) => this.transition(request), {
+      validator: (request) => this.validateTransition(request),
+    });
+    setHandler(assignUpdate, (request) => this.assign(request), {
+      validator: (request) => this.validateChange(request.transitionId, request.actor),
+    });
+    setHandler(addNoteUpdate, (request) => this.addNote(request), {
+      validator: (request) => {
+        this.validateChange(request.transitionId, request.actor);
+        if (!request.text.trim() || request.text.length > 5000) {
+          throw toFailure(new DomainError('VALIDATION', 'A note needs 1 to 5000 characters of text.', { field: 'text' }));
+        }
+      },
+    });
+    setHandler(lifecycleStateQuery, () => this.snapshot());
+    setHandler(upcomingTimersQuery, () => this.upcomingTimers());
+  }
+
+  snapshot(): LifecycleSnapshot {
+    return {
+      entityType: this.entityType,
+      entityId: this.state.entityId,
+      ref: this.state.ref,
+      status: this.state.status,
+      assigneeId: this.state.assigneeId,
+      facts: this.state.facts,
+      upcomingTimers: this.upcomingTimers(),
+      runTransitions: this.changesThisRun,
+    };
+  }
+
+  upcomingTimers(): UpcomingTimer[] {
+    return this.pendingTimers().map((t) => ({ name: t.name, at: new Date(t.at).toISOString(), description: t.description }));
+  }
+
+  // ---- validation (runs before the update is written to history; must not mutate) ----
+
+  private previous<T extends TransitionResult | ChangeResult>(transitionId: string): T | undefined {
+    return this.state.applied.find(([id]) => id === transitionId)?.[1] as T | undefined;
+  }
+
+  private validateChange(transitionId: string, actor: Actor): void {
+    if (!transitionId || transitionId.length > 200) {
+      throw toFailure(new DomainError('VALIDATION', 'A transition id of 1 to 200 characters is required.', { field: 'transitionId' }));
+    }
+    if (actor.type !== 'user' && actor.type !== 'system') {
+      throw toFailure(new DomainError('VALIDATION', 'The actor must be a user or the system.', { field: 'actor' }));
+    }
+  }
+
+  validateTransition(request: TransitionRequest): void {
+    this.validateChange(request.transitionId, request.actor);
+    if (this.previous(request.transitionId)) return; // a retry: answered with the first result
+    try {
+      this.checkTransition(request, {});
+    } catch (error) {
+      throw toFailure(error);
+    }
+  }
+
+  private checkTransition(request: TransitionRequest, ownFacts: Facts): void {
+    const { lifecycle } = this.definition;
+    assertTransitionData(lifecycle.entityType, request.data);
+    assertTransition(lifecycle, this.state.status, request.to);
+    assertGuards(lifecycle.entityType, this.state.status, request.to, { ...this.state.facts, ...request.data, ...ownFacts });
+  }
+
+  // ---- handlers ----
+
+  /** Serialises the handlers that await activities, so each sees the state the last one left. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    await condition(() => !this.busy && this.created);
+    this.busy = true;
+    try {
+      return await fn();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async transition(request: TransitionRequest): Promise<TransitionResult> {
+    return this.exclusive(() => this.applyTransition(request));
+  }
+
+  /**
+   * Applies a transition; the caller holds the lock (timers and entity handlers call this too).
+   * `ownFacts` are set by the lifecycle itself, not the caller (e.g. the booking of a conversion).
+   */
+  async applyTransition(request: TransitionRequest, ownFacts: Facts = {}): Promise<TransitionResult> {
+    const earlier = this.previous<TransitionResult>(request.transitionId);
+    if (earlier) return { ...earlier, duplicate: true };
+    const extraFacts = { ...ownFacts, ...this.definition.transitionFacts?.(this.state.status, request.to, this.state) };
+    // Validated when accepted, but another update may have moved the entity since.
+    try {
+      this.checkTransition(request, extraFacts);
+    } catch (error) {
+      throw toFailure(error);
+    }
+    const from = this.state.status;
+    const outcome = await activity(() => store.applyTransition({
+      entityType: this.entityType,
+      entityId: this.state.entityId,
+      from,
+      to: request.to,
+      transitionId: request.transitionId,
+      actor: request.actor,
+      reason: request.reason,
+      data: { ...request.data, ...extraFacts },
+    }));
+    const result: TransitionResult = {
+      entityId: this.state.entityId, from, to: request.to, transitionId: request.transitionId, at: outcome.at, duplicate: outcome.alreadyApplied,
+    };
+    if (!outcome.alreadyApplied) {
+      this.state.status = request.to;
+      this.state.statusSince = outcome.at;
+      this.state.facts = { ...this.state.facts, ...request.data, ...extraFacts };
+    }
+    this.remember(request.transitionId, result);
+    return result;
+  }
+
+  async assign(request: AssignRequest): Promise<ChangeResult> {
+    return this.exclusive(async () => {
+      const earlier = this.previous<ChangeResult>(request.transitionId);
+      if (earlier) return { ...earlier, duplicate: true };
+      const outcome = await activity(() => store.applyAssignment({
+        entityType: this.entityType,
+        entityId: this.state.entityId,
+        from: this.state.assigneeId,
+        to: request.assigneeId,
+        transitionId: request.transitionId,
+        actor: request.actor,
+        reason: request.reason,
+      }));
+      if (!outcome.alreadyApplied) {
+        this.state.assigneeId = request.assigneeId;
+        this.state.facts = { ...this.state.facts, ...outcome.facts };
+      }
+      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: outcome.alreadyApplied };
+      this.remember(request.transitionId, result);
+      return result;
+    });
+  }
+
+  async addNote(request: NoteRequest): Promise<ChangeResult> {
+    return this.exclusive(async () => {
+      const earlier = this.previous<ChangeResult>(request.transitionId);
+      if (earlier) return { ...earlier, duplicate: true };
+      const outcome = await activity(() => store.addNote({
+        entityType: this.entityType,
+        entityId: this.state.entityId,
+        text: request.text.trim(),
+        transitionId: request.transitionId,
+        actor: request.actor,
+      }));
+      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: outcome.alreadyApplied };
+      this.remember(request.transitionId, result);
+      return result;
+    });
+  }
+
+  /** Records a change made by an entity-specific handler (e.g. reschedule) and refreshes timers. */
+  remember(transitionId: string, result: TransitionResult | ChangeResult): void {
+    this.state.applied.push([transitionId, result]);
+    if (this.state.applied.length > REMEMBERED_TRANSITIONS) this.state.applied.splice(0, this.state.applied.length - REMEMBERED_TRANSITIONS);
+    this.changesThisRun++;
+    this.changed();
+  }
+
+  /** Call after any state change: re-publishes search attributes and wakes the timer loop. */
+  changed(): void {
+    this.version++;
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: SA_STATUS, value: this.state.status },
+      { key: SA_ASSIGNEE, value: this.state.assigneeId },
+      ...(this.state.ref ? [{ key: SA_REF, value: this.state.ref }] : []),
+      ...(this.definition.searchAttributes?.(this.state) ?? []),
+    ];
+    upsertSearchAttributes(pairs);
+  }
+
+  // ---- timers and the run loop ----
+
+  private pendingTimers(): TimerSpec[] {
+    const timers = [...this.definition.timers(this.state)];
+    if (isTerminal(this.definition.lifecycle, this.state.status)) {
+      timers.push({ name: 'close', at: Date.parse(this.state.statusSince) + CLOSE_AFTER_FINAL_MS, description: 'the workflow completes (final status reached)' });
+    }
+    return timers.filter((t) => !this.state.fired.includes(`${t.name}@${t.at}`)).sort((a, b) => a.at - b.at);
+  }
+
+  private continueAsNewDue(): boolean {
+    return this.changesThisRun >= this.maxChangesPerRun || workflowInfo().continueAsNewSuggested;
+  }
+
+  /**
+   * Waits for timers and changes until the entity is closed ('done') or the run should
+   * continue-as-new ('continue'); either way only once every handler has finished.
+   */
+  async run(): Promise<'done' | 'continue'> {
+    for (;;) {
+      const next = this.pendingTimers()[0];
+      const seen = this.version;
+      const woke = next
+        ? await condition(() => this.version !== seen || this.continueAsNewDue(), Math.max(1, next.at - Date.now()))
+        : await condition(() => this.version !== seen || this.continueAsNewDue()).then(() => true);
+      if (!woke && next) {
+        await this.exclusive(async () => {
+          this.state.fired.push(`${next.name}@${next.at}`);
+          if (this.state.fired.length > 200) this.state.fired.splice(0, this.state.fired.length - 200);
+          if (next.name === 'close') this.closed = true;
+          else await this.definition.onTimer(next, this);
+          this.changed();
+        });
+      }
+      if (this.closed || this.continueAsNewDue()) {
+        await condition(allHandlersFinished);
+        return this.closed ? 'done' : 'continue';
+      }
+    }
+  }
+}
+
+/** The starting state of a new entity. */
+export function initialState(entityId: string, lifecycle: Lifecycle<string>, now: string): LifecycleState {
+  return { entityId, ref: undefined, status: lifecycle.initial, statusSince: now, assigneeId: null, facts: {}, applied: [], fired: [] };
+}

@@ -1,0 +1,42 @@
+/** Tasks and exceptions (the Action Center's work items): their inputs. */
+import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
+
+/** The entity a work item is about (seed: inquiry, booking, model, payment, integration, task, ...). */
+export interface WorkItemSubject {
+  readonly entityType: string;
+  readonly entityId: string;
+}
+
+export interface NewTask extends WorkItemSubject {
+  readonly id: string;
+  /** confirm_booking, request_deposit, follow_up, review_inquiry, retry_payment, ... */
+  readonly type: string;
+  readonly subject: string;
+  readonly priority: 'low' | 'normal' | 'high' | 'critical';
+  readonly assigneeId?: string | undefined;
+  readonly dueAt?: string | undefined;
+  readonly details?: Record<string, unknown> | undefined;
+}
+
+export interface NewException extends WorkItemSubject {
+  readonly id: string;
+  /** payment_failed, no_show_risk, mismatch, overbooking, policy_violation, sla_breach, ... */
+  readonly type: string;
+  readonly severity: 'low' | 'medium' | 'high' | 'critical';
+  readonly summary: string;
+  readonly assigneeId?: string | undefined;
+  readonly details?: Record<string, unknown> | undefined;
+}
+
+export interface TaskWorkflowInput extends LifecycleInput {
+  readonly task: NewTask;
+}
+
+export interface ExceptionWorkflowInput extends LifecycleInput {
+  readonly exception: NewException;
+}
+
+export const taskWorkflowType = 'taskLifecycle';
+export const exceptionWorkflowType = 'exceptionLifecycle';
+export const taskWorkflowId = (taskId: string) => `task:${taskId}`;
+export const exceptionWorkflowId = (exceptionId: string) => `exception:${exceptionId}`;

@@ -1,0 +1,102 @@
+/**
+ * Task and exception lifecycles. Both carry an SLA from `sla_policies`: a warning event at
+ * the policy's fraction of the deadline (the Action Center turns the item amber), and at the
+ * deadline the item is marked breached and escalated as the policy says, possibly opening an
+ * exception. Reassignment restarts the clock (see activities/store/sla.ts).
+ */
+import { ParentClosePolicy, continueAsNew, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
+import type { StoreActivities } from '../../activities/store/index.ts';
+import { exceptionLifecycle as exceptionMachine, taskLifecycle as taskMachine, type Lifecycle } from '../../domain/lifecycles.ts';
+import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
+import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
+import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
+import { WORKFLOW_TASK_QUEUE, activityQueueOptions } from '../task-queues.ts';
+import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput } from './messages.ts';
+
+const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
+
+async function openEscalationException(machine: LifecycleMachine, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
+  const id = uuid4();
+  const input: ExceptionWorkflowInput = {
+    exception: {
+      id, type: spec.type, severity: spec.severity as 'high', entityType: kind, entityId: machine.state.entityId,
+      summary: `SLA breached: ${kind} ${machine.state.ref} (${String(machine.state.facts.type)})`,
+      details: { sla_deadline_at: machine.state.facts.slaDeadlineAt, escalated_from: machine.state.ref },
+    },
+    actor: { type: 'system' },
+    requestId: `sla-breach:${machine.state.entityId}`,
+  };
+  // The exception lives on its own: it must outlive this item's workflow.
+  await startChild(exceptionWorkflowType, {
+    workflowId: exceptionWorkflowId(id),
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    args: [input],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: [{ key: SA_ENTITY_TYPE, value: 'exception' }],
+    staticSummary: `Exception ${spec.type} (${spec.severity}) • SLA breach of ${machine.state.ref}`,
+  });
+}
+
+function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<string>): LifecycleDefinition {
+  return {
+    lifecycle,
+    timers(state) {
+      const f = state.facts;
+      if (lifecycle.transitions[state.status]?.length === 0 || f.slaBreached || typeof f.slaDeadlineAt !== 'string') return [];
+      const timers: TimerSpec[] = [];
+      if (typeof f.slaWarningAt === 'string') timers.push({ name: 'sla_warning', at: Date.parse(f.slaWarningAt), description: 'SLA warning (item turns amber)' });
+      timers.push({ name: 'sla_breach', at: Date.parse(f.slaDeadlineAt), description: 'SLA breach: escalation' });
+      return timers;
+    },
+    async onTimer(timer, machine) {
+      const transitionId = `timer:${timer.name}:${timer.at}`;
+      if (timer.name === 'sla_warning') {
+        await store.recordEvent({
+          entityType: kind, entityId: machine.state.entityId, eventType: `${kind}.sla_warning`, transitionId,
+          payload: { ref: machine.state.ref, sla_deadline_at: machine.state.facts.slaDeadlineAt, assigned_to: machine.state.assigneeId },
+        });
+        return;
+      }
+      const escalation = (machine.state.facts.escalation ?? {}) as Record<string, unknown>;
+      const outcome = await store.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation });
+      machine.state.facts = { ...machine.state.facts, slaBreached: true, level: outcome.level };
+      machine.state.assigneeId = outcome.assigneeId;
+      // An exception about a breach gets no further exception: escalation stops there.
+      if (!outcome.alreadyApplied && outcome.openException && machine.state.facts.type !== outcome.openException.type) {
+        await openEscalationException(machine, kind, outcome.openException);
+      }
+    },
+    searchAttributes(state) {
+      const deadline = state.facts.slaDeadlineAt;
+      return [
+        { key: SA_ENTITY_TYPE, value: kind },
+        { key: SA_SLA_DEADLINE, value: typeof deadline === 'string' ? new Date(deadline) : null },
+        { key: SA_SLA_BREACHED, value: state.facts.slaBreached === true },
+      ];
+    },
+  };
+}
+
+export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
+  await runEntityLifecycle({
+    entityType: 'task',
+    entityId: input.task.id,
+    definition: workItemDefinition('task', taskMachine),
+    input,
+    now: new Date().toISOString(),
+    create: () => store.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}` }),
+    continueAsNew: (carried) => continueAsNew<typeof taskLifecycle>({ ...input, carried }),
+  });
+}
+
+export async function exceptionLifecycle(input: ExceptionWorkflowInput): Promise<void> {
+  await runEntityLifecycle({
+    entityType: 'exception',
+    entityId: input.exception.id,
+    definition: workItemDefinition('exception', exceptionMachine),
+    input,
+    now: new Date().toISOString(),
+    create: () => store.recordExceptionCreated({ exception: input.exception, actor: input.actor, transitionId: `create:${input.requestId ?? input.exception.id}` }),
+    continueAsNew: (carried) => continueAsNew<typeof exceptionLifecycle>({ ...input, carried }),
+  });
+}
