@@ -14,6 +14,10 @@ import { ensureSearchAttributes } from './search-attributes.ts';
 export interface WorkerOptions {
   readonly databaseUrl: string;
   readonly temporalAddress: string;
+  /** An existing connection to use (and leave open), e.g. a test environment's. */
+  readonly connection?: NativeConnection | undefined;
+  /** Register the lifecycle search attributes at start (not possible on the time-skipping test server). */
+  readonly registerSearchAttributes?: boolean | undefined;
   readonly namespace: string;
   readonly metricsAddress: string | undefined;
   readonly logger: Logger;
@@ -30,6 +34,8 @@ let runtimeInstalled = false;
 function installRuntime(options: WorkerOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  // A test environment may have created the process's runtime already: keep that one.
+  if (options.connection) return;
   // The SDK's own log lines join the process's JSON log; its INFO chatter (bundler stats,
   // state changes) is only useful when debugging, so it follows LOG_LEVEL=debug.
   const sdkLevel: LogLevel = options.logger.isLevelEnabled('debug') ? 'DEBUG' : 'WARN';
@@ -57,15 +63,17 @@ export interface RunningWorkers {
 export async function startWorkers(options: WorkerOptions): Promise<RunningWorkers> {
   installRuntime(options);
   const { logger } = options;
-  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const connection = options.connection ?? (await NativeConnection.connect({ address: options.temporalAddress }));
   const orm = await openOrm(options.databaseUrl);
   const close = async () => {
     await orm.close();
-    await connection.close();
+    if (!options.connection) await connection.close();
   };
   try {
-    const added = await ensureSearchAttributes(connection, options.namespace);
-    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+    if (options.registerSearchAttributes !== false) {
+      const added = await ensureSearchAttributes(connection, options.namespace);
+      if (added.length > 0) logger.info({ added }, 'registered search attributes');
+    }
 
     // Each activity runs on the queue whose timeouts and retries fit it (seed §9).
     const activitiesByQueue: Record<ActivityQueue, object> = {

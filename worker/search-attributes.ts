@@ -18,6 +18,17 @@ const INDEXED_TYPE = {
   KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 } as const;
 
+/**
+ * Registers every lifecycle attribute without asking first: for the time-skipping test server,
+ * which implements AddSearchAttributes but not ListSearchAttributes.
+ */
+export async function addSearchAttributesBlindly(connection: NativeConnection, namespace: string): Promise<void> {
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(LIFECYCLE_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPE[key.type]])),
+  });
+}
+
 export async function ensureSearchAttributes(connection: NativeConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));

@@ -24,6 +24,8 @@ export interface ApplyTransition {
   readonly actor: Actor;
   readonly reason?: string | undefined;
   readonly data?: Readonly<Record<string, unknown>> | undefined;
+  /** Workflow time of the change: timers and stored deadlines share one clock. */
+  readonly at: string;
 }
 
 export interface ChangeOutcome {
@@ -83,7 +85,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
             entityType: input.entityType, entityId: input.entityId, expected: input.from, actual: row.status,
           });
         }
-        const now = new Date();
+        const now = new Date(input.at);
         row.status = input.to;
         applyStatusSideEffects(row, input, now);
         await em.flush();
@@ -108,7 +110,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
     },
 
     async applyAssignment(input: {
-      entityType: LifecycleEntityType; entityId: string; from: string | null; to: string | null; transitionId: string; actor: Actor; reason?: string | undefined;
+      entityType: LifecycleEntityType; entityId: string; from: string | null; to: string | null; transitionId: string; actor: Actor; reason?: string | undefined; at: string;
     }): Promise<ChangeOutcome> {
       return orm.em.fork().transactional(async (em) => {
         const done = await alreadyApplied(em, input.entityType, input.entityId, input.transitionId);
@@ -120,7 +122,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
           }
         }
         const row = await lockRow(em, input.entityType, input.entityId);
-        const now = new Date();
+        const now = new Date(input.at);
         (row as Task).assignedTo = (input.to ?? null) as never;
         // A new assignee gets the policy's full SLA (unless the SLA was already breached).
         const facts = input.entityType === 'task' || input.entityType === 'exception' ? await restartSlaClock(em, row as Task | Exception, now) : {};
@@ -141,7 +143,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
       });
     },
 
-    async addNote(input: { entityType: LifecycleEntityType; entityId: string; text: string; transitionId: string; actor: Actor }): Promise<ChangeOutcome> {
+    async addNote(input: { entityType: LifecycleEntityType; entityId: string; text: string; transitionId: string; actor: Actor; at: string }): Promise<ChangeOutcome> {
       return orm.em.fork().transactional(async (em) => {
         const done = await alreadyApplied(em, input.entityType, input.entityId, input.transitionId);
         if (done) return done;
@@ -157,7 +159,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
           after: { note: input.text },
           payload: { ref: row.ref, note: input.text },
         });
-        return { alreadyApplied: false, at: new Date().toISOString(), facts: {} };
+        return { alreadyApplied: false, at: input.at, facts: {} };
       });
     },
 

@@ -46,11 +46,11 @@ async function slaFor(em: EntityManager, kind: Kind, type: string, level: string
 
 export function createWorkItemStore({ orm }: ActivityDeps) {
   return {
-    async recordTaskCreated(input: { task: NewTask; actor: Actor; transitionId: string }): Promise<WorkItemCreated> {
+    async recordTaskCreated(input: { task: NewTask; actor: Actor; transitionId: string; at: string }): Promise<WorkItemCreated> {
       return orm.em.fork().transactional(async (em) => {
         const t = input.task;
         const existing = await em.findOne(Task, { id: t.id });
-        const now = existing?.createdAt ?? new Date();
+        const now = existing?.createdAt ?? new Date(input.at);
         const { terms, times } = await slaFor(em, 'task', t.type, t.priority, now);
         const facts = {
           type: t.type, level: t.priority, subjectType: t.entityType, subjectId: t.entityId, slaBreached: existing?.slaBreached ?? false,
@@ -76,11 +76,11 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
       });
     },
 
-    async recordExceptionCreated(input: { exception: NewException; actor: Actor; transitionId: string }): Promise<WorkItemCreated> {
+    async recordExceptionCreated(input: { exception: NewException; actor: Actor; transitionId: string; at: string }): Promise<WorkItemCreated> {
       return orm.em.fork().transactional(async (em) => {
         const x = input.exception;
         const existing = await em.findOne(Exception, { id: x.id });
-        const now = existing?.createdAt ?? new Date();
+        const now = existing?.createdAt ?? new Date(input.at);
         const { terms, times } = await slaFor(em, 'exception', x.type, x.severity, now);
         const facts = {
           type: x.type, level: x.severity, subjectType: x.entityType, subjectId: x.entityId, slaBreached: existing?.slaBreached ?? false,
@@ -110,7 +110,7 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
      * priority/severity, reassign to the least-loaded ops manager), with audit and
      * `<kind>.sla_breached`. Returns the exception to open, if the policy asks for one.
      */
-    async markSlaBreached(input: { kind: Kind; id: string; transitionId: string; escalation: Record<string, unknown> }): Promise<SlaBreachOutcome> {
+    async markSlaBreached(input: { kind: Kind; id: string; transitionId: string; escalation: Record<string, unknown>; at: string }): Promise<SlaBreachOutcome> {
       return orm.em.fork().transactional(async (em) => {
         const row = (await em.findOne(input.kind === 'task' ? Task : (Exception as unknown as typeof Task), { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE })) as Task | Exception | null;
         if (!row) throw nonRetryable('NOT_FOUND', `No ${input.kind} ${input.id}.`);
@@ -120,7 +120,7 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
         if (await em.findOne(AuditLog, { entityType: input.kind, entityId: input.id, transitionId: input.transitionId })) {
           return { alreadyApplied: true, assigneeId: currentAssignee, level: currentLevel, openException };
         }
-        const now = new Date();
+        const now = new Date(input.at);
         const level = input.escalation.raise_priority ? raised(currentLevel, 'severity' in row ? SEVERITIES : PRIORITIES) : currentLevel;
         const assigneeId = input.escalation.reassign_to_role === 'OPS_MANAGER' ? ((await pickOpsManager(em)) ?? currentAssignee) : currentAssignee;
         row.slaBreached = true;

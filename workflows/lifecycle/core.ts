@@ -11,6 +11,8 @@
  * - Timers are derived from the state (`definition.timers`) and recomputed after every change,
  *   so a transition that makes a timer moot cancels it and one that moves a time resets it.
  * - The run continues-as-new well before the server's per-run limits, once handlers finished.
+ * - Every activity is given the workflow's time of the change (`at`), so deadlines stored in the
+ *   read model and the timers that enforce them come from one clock.
  */
 import {
   ActivityFailure,
@@ -251,6 +253,7 @@ export class LifecycleMachine {
       actor: request.actor,
       reason: request.reason,
       data: { ...request.data, ...extraFacts },
+      at: new Date().toISOString(),
     }));
     const result: TransitionResult = {
       entityId: this.state.entityId, from, to: request.to, transitionId: request.transitionId, at: outcome.at, duplicate: outcome.alreadyApplied,
@@ -276,6 +279,7 @@ export class LifecycleMachine {
         transitionId: request.transitionId,
         actor: request.actor,
         reason: request.reason,
+        at: new Date().toISOString(),
       }));
       if (!outcome.alreadyApplied) {
         this.state.assigneeId = request.assigneeId;
@@ -297,6 +301,7 @@ export class LifecycleMachine {
         text: request.text.trim(),
         transitionId: request.transitionId,
         actor: request.actor,
+        at: new Date().toISOString(),
       }));
       const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: outcome.alreadyApplied };
       this.remember(request.transitionId, result);

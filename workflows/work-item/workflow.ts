@@ -58,7 +58,7 @@ function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<str
         return;
       }
       const escalation = (machine.state.facts.escalation ?? {}) as Record<string, unknown>;
-      const outcome = await store.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation });
+      const outcome = await store.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation, at: new Date().toISOString() });
       machine.state.facts = { ...machine.state.facts, slaBreached: true, level: outcome.level };
       machine.state.assigneeId = outcome.assigneeId;
       // An exception about a breach gets no further exception: escalation stops there.
@@ -84,7 +84,7 @@ export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
     definition: workItemDefinition('task', taskMachine),
     input,
     now: new Date().toISOString(),
-    create: () => store.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}` }),
+    create: () => store.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}`, at: new Date().toISOString() }),
     continueAsNew: (carried) => continueAsNew<typeof taskLifecycle>({ ...input, carried }),
   });
 }
@@ -96,7 +96,7 @@ export async function exceptionLifecycle(input: ExceptionWorkflowInput): Promise
     definition: workItemDefinition('exception', exceptionMachine),
     input,
     now: new Date().toISOString(),
-    create: () => store.recordExceptionCreated({ exception: input.exception, actor: input.actor, transitionId: `create:${input.requestId ?? input.exception.id}` }),
+    create: () => store.recordExceptionCreated({ exception: input.exception, actor: input.actor, transitionId: `create:${input.requestId ?? input.exception.id}`, at: new Date().toISOString() }),
     continueAsNew: (carried) => continueAsNew<typeof exceptionLifecycle>({ ...input, carried }),
   });
 }
