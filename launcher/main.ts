@@ -10,6 +10,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm.ts';
 import { setupDatabase } from '../db/setup.ts';
 import { loadConfig, ConfigError } from '../platform/config.ts';
@@ -19,6 +20,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { PROJECT_ROOT } from './temporal-binaries.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
 import { printBanner } from './banner.ts';
+import { seedDemoLifecycles } from './demo-lifecycles.ts';
 
 let config;
 try {
@@ -78,6 +80,19 @@ async function startService(name: string, script: string, env: NodeJS.ProcessEnv
   };
   await launch();
   stopActions.push({ name, stop: () => current.stop() });
+}
+
+/** Demo inquiries, bookings, tasks and exceptions, created through their workflows (once). */
+async function createDemoLifecycles(databaseUrl: string, address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  const orm = await openOrm(databaseUrl);
+  try {
+    const count = await seedDemoLifecycles(new Client({ connection, namespace }), orm);
+    if (count > 0) logger.info({ count }, 'demo inquiries, bookings, tasks and exceptions created through their workflows');
+  } finally {
+    await orm.close();
+    await connection.close();
+  }
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
@@ -149,6 +164,7 @@ try {
   await startService('api', 'api/main.ts', childEnv, path.join(runDir, 'api.pid'));
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitForHealth(`${apiUrl}/api/v1/health`, 60_000);
+  if (config.seedDemoData) await createDemoLifecycles(databaseUrl, temporalAddress, config.temporal.namespace);
 
   printBanner({
     apiUrl,

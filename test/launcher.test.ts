@@ -130,6 +130,19 @@ describe('npm start', () => {
     // Demo users and their passwords are printed in development mode.
     expect(started.output()).toMatch(/OWNER\s+owner@virel\.local\s+\S{8,}/);
 
+    // Demo inquiries exist in several states, each moved there by its workflow.
+    const demo = await gql<{ inquiries: { edges: Array<{ node: { status: string; workflowId: string } }> } }>(apiUrl, '{ inquiries(first: 100) { edges { node { status workflowId } } } }');
+    expect(new Set(demo.inquiries.edges.map((e) => e.node.status))).toEqual(new Set(['new', 'qualified', 'awaiting_client', 'awaiting_deposit', 'lost', 'spam', 'converted']));
+    const cli = await resolveTemporalCli();
+    let converted: unknown[] = [];
+    for (let attempt = 0; attempt < 50 && converted.length === 0; attempt++) {
+      // Visibility is eventually consistent.
+      const { stdout } = await run(cli, ['workflow', 'list', '--address', `127.0.0.1:${ports.temporal}`, '--query', `VirelEntityType='inquiry' AND VirelStatus='converted'`, '--output', 'json']);
+      converted = JSON.parse(stdout || '[]') as unknown[];
+      if (converted.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(converted).toHaveLength(1);
+
     const data = await gql<{ createInquiry: { inquiry: { id: string; ref: string } } }>(apiUrl,
       `mutation { createInquiry(input: { source: web, externalRef: "${externalRef}", clientName: "Launcher Test" }) { inquiry { id ref } } }`);
     inquiryId = data.createInquiry.inquiry.id;

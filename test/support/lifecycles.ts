@@ -1,53 +1,29 @@
-/** Starting and driving lifecycle workflows the way the API does: update-with-start, then updates. */
+/** Test shorthands over api/lifecycle-commands.ts (the same commands the API uses). */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput, type NewBooking } from '../../workflows/booking/messages.ts';
-import { inquiryWorkflowType, type InquiryWorkflowInput } from '../../workflows/inquiry/messages.ts';
-import { awaitCreatedUpdate, transitionUpdate, type Created, type TransitionResult } from '../../workflows/lifecycle/messages.ts';
-import { SA_ENTITY_TYPE } from '../../workflows/search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE } from '../../workflows/task-queues.ts';
-import { taskWorkflowId, taskWorkflowType, type NewTask, type TaskWorkflowInput } from '../../workflows/work-item/messages.ts';
+import * as commands from '../../api/lifecycle-commands.ts';
+import type { BookingWorkflowInput, NewBooking } from '../../workflows/booking/messages.ts';
+import type { InquiryWorkflowInput } from '../../workflows/inquiry/messages.ts';
+import type { TransitionResult } from '../../workflows/lifecycle/messages.ts';
+import type { NewTask } from '../../workflows/work-item/messages.ts';
 
-export interface Started {
-  readonly created: Created;
-  readonly handle: WorkflowHandle;
-}
+const system = { type: 'system' } as const;
 
-/**
- * The time-skipping test server implements neither update-with-start nor custom search
- * attributes: there, start the workflow and then send the creation update.
- */
-let plainStarts = false;
+/** On the time-skipping test server (no update-with-start, see api/lifecycle-commands.ts). */
+let plainStart = false;
 export function usePlainStarts(plain: boolean): void {
-  plainStarts = plain;
+  plainStart = plain;
 }
 
-async function start(client: Client, workflowType: string, workflowId: string, entityType: string, input: object, taskQueue = WORKFLOW_TASK_QUEUE): Promise<Started> {
-  const requestId = (input as { requestId?: string }).requestId ?? randomUUID();
-  if (plainStarts) {
-    const handle = await client.workflow.start(workflowType, { workflowId, taskQueue, args: [{ ...input, requestId }] });
-    return { created: await handle.executeUpdate(awaitCreatedUpdate, { args: [requestId] }), handle };
-  }
-  const operation = new WithStartWorkflowOperation(workflowType, {
-    workflowId,
-    taskQueue,
-    args: [{ ...input, requestId }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: SA_ENTITY_TYPE, value: entityType }],
-  });
-  const created = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { args: [requestId], startWorkflowOperation: operation });
-  return { created, handle: client.workflow.getHandle(workflowId) };
-}
-
-export function startInquiry(client: Client, overrides: Partial<InquiryWorkflowInput['inquiry']> = {}, extra: Partial<InquiryWorkflowInput> = {}, taskQueue?: string) {
+export function startInquiry(client: Client, overrides: Partial<InquiryWorkflowInput['inquiry']> = {}, extra: Partial<Omit<InquiryWorkflowInput, 'inquiry'>> = {}) {
   const id = randomUUID();
-  const input: InquiryWorkflowInput = {
-    inquiry: { id, source: 'web', priority: 'normal', clientName: 'Test Client', clientEmail: `client-${id.slice(0, 8)}@example.com`, ...overrides },
-    actor: { type: 'system' },
-    ...extra,
-  };
-  return start(client, inquiryWorkflowType, `inquiry:${id}`, 'inquiry', input, taskQueue);
+  return commands.startInquiry(
+    client,
+    { id, source: 'web', priority: 'normal', clientName: 'Test Client', clientEmail: `client-${id.slice(0, 8)}@example.com`, ...overrides },
+    { actor: system, ...extra },
+    { plainStart },
+  );
 }
 
 export async function demoReferences(orm: MikroORM) {
@@ -70,19 +46,15 @@ export function bookingDraft(refs: { client_id: string; model_id: string; locati
   };
 }
 
-export function startBooking(client: Client, booking: NewBooking, extra: Partial<BookingWorkflowInput> = {}, taskQueue?: string) {
-  return start(client, bookingWorkflowType, bookingWorkflowId(booking.id), 'booking', { booking, actor: { type: 'system' }, ...extra }, taskQueue);
+export function startBooking(client: Client, booking: NewBooking, extra: Partial<Omit<BookingWorkflowInput, 'booking'>> = {}) {
+  return commands.startBooking(client, booking, { actor: system, ...extra }, { plainStart });
 }
 
-export function startTask(client: Client, task: Partial<NewTask> & { entityId: string }, extra: Partial<TaskWorkflowInput> = {}, taskQueue?: string) {
+export function startTask(client: Client, task: Partial<NewTask> & { entityId: string }) {
   const full: NewTask = { id: randomUUID(), type: 'confirm_booking', subject: 'Confirm the booking', priority: 'normal', entityType: 'booking', ...task };
-  return start(client, taskWorkflowType, taskWorkflowId(full.id), 'task', { task: full, actor: { type: 'system' }, ...extra }, taskQueue);
+  return commands.startTask(client, full, { actor: system }, { plainStart });
 }
 
 export function transition(handle: WorkflowHandle, to: string, options: { transitionId?: string; data?: Record<string, unknown>; reason?: string } = {}): Promise<TransitionResult> {
-  const transitionId = options.transitionId ?? randomUUID();
-  return handle.executeUpdate(transitionUpdate, {
-    updateId: transitionId,
-    args: [{ to, transitionId, actor: { type: 'system' }, data: options.data, reason: options.reason }],
-  });
+  return commands.transition(handle, to, { actor: system, ...options });
 }

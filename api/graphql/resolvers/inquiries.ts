@@ -3,15 +3,12 @@
  * with update-with-start and returns once the workflow has committed the row.
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
 import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId } from '../../../domain/inquiry.ts';
-import { inquiryWorkflowType, type InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
-import { awaitCreatedUpdate } from '../../../workflows/lifecycle/messages.ts';
-import { SA_ENTITY_TYPE, SA_STATUS } from '../../../workflows/search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE } from '../../../workflows/task-queues.ts';
+import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
+import { startInquiry } from '../../lifecycle-commands.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 
@@ -91,16 +88,7 @@ export const inquiryResolvers = {
         requestId: ctx.requestId,
       };
       const workflowId = inquiryWorkflowIdOf({ id, source: input.source, externalRef: input.externalRef ?? null });
-      const startWorkflowOperation = new WithStartWorkflowOperation(inquiryWorkflowType, {
-        workflowId,
-        taskQueue: WORKFLOW_TASK_QUEUE,
-        args: [workflowInput],
-        // A second delivery of the same inquiry attaches to the running lifecycle.
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        typedSearchAttributes: [
-          { key: SA_ENTITY_TYPE, value: 'inquiry' },
-          { key: SA_STATUS, value: 'new' },
-        ],
+      const { created } = await startInquiry(ctx.temporal, workflowInput.inquiry, { actor: workflowInput.actor, requestId: workflowInput.requestId }, {
         staticSummary: `Inquiry from ${input.source}${input.externalRef ? ` (${input.externalRef})` : ''}${input.clientName ? ` • ${input.clientName}` : ''}`,
         staticDetails: [
           `**Inquiry** ${id}`,
@@ -108,10 +96,6 @@ export const inquiryResolvers = {
           `Priority: ${input.priority}`,
           input.subject ? `Subject: ${input.subject}` : undefined,
         ].filter(Boolean).join('\n\n'),
-      });
-      const created = await ctx.temporal.workflow.executeUpdateWithStart(awaitCreatedUpdate, {
-        args: [ctx.requestId],
-        startWorkflowOperation,
       });
       const inquiry = await ctx.em.findOneOrFail(Inquiry, { id: created.entityId });
       ctx.log.info({ inquiryId: inquiry.id, ref: inquiry.ref, workflowId, firstDelivery: created.firstDelivery }, 'inquiry created');

@@ -1,0 +1,92 @@
+/**
+ * Client-side commands for the lifecycle workflows: how the API (and the launcher's demo data)
+ * create entities and change them. Creation is update-with-start, one round trip; every
+ * change is an Update whose id is the caller's transition id.
+ */
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
+import { inquiryWorkflowType, type InquiryWorkflowInput, type NewInquiry } from '../workflows/inquiry/messages.ts';
+import { inquiryWorkflowId } from '../domain/inquiry.ts';
+import {
+  addNoteUpdate, assignUpdate, awaitCreatedUpdate, transitionUpdate,
+  type Actor, type ChangeResult, type Created, type TransitionResult,
+} from '../workflows/lifecycle/messages.ts';
+import { SA_ENTITY_TYPE } from '../workflows/search-attributes.ts';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/task-queues.ts';
+import {
+  exceptionWorkflowId, exceptionWorkflowType, taskWorkflowId, taskWorkflowType,
+  type NewException, type NewTask,
+} from '../workflows/work-item/messages.ts';
+
+export interface StartedLifecycle {
+  readonly created: Created;
+  readonly handle: WorkflowHandle;
+}
+
+export interface StartOptions {
+  /** The time-skipping test server lacks update-with-start: start, then update. */
+  readonly plainStart?: boolean;
+  /** What the Temporal UI shows for the workflow: a one-line summary and markdown details. */
+  readonly staticSummary?: string;
+  readonly staticDetails?: string;
+}
+
+async function startLifecycle<I extends { requestId?: string | undefined }>(
+  client: Client, workflowType: string, workflowId: string, entityType: string, input: I, options: StartOptions = {},
+): Promise<StartedLifecycle> {
+  const requestId = input.requestId ?? randomUUID();
+  const args = [{ ...input, requestId }];
+  if (options.plainStart) {
+    const handle = await client.workflow.start(workflowType, { workflowId, taskQueue: WORKFLOW_TASK_QUEUE, args });
+    return { created: await handle.executeUpdate(awaitCreatedUpdate, { args: [requestId] }), handle };
+  }
+  const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
+    workflowId,
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    args,
+    // A second delivery of the same entity attaches to the running lifecycle.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: SA_ENTITY_TYPE, value: entityType }],
+    ...(options.staticSummary ? { staticSummary: options.staticSummary } : {}),
+    ...(options.staticDetails ? { staticDetails: options.staticDetails } : {}),
+  });
+  const created = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { args: [requestId], startWorkflowOperation });
+  return { created, handle: client.workflow.getHandle(workflowId) };
+}
+
+export function startInquiry(client: Client, inquiry: NewInquiry, extra: Omit<InquiryWorkflowInput, 'inquiry'>, options?: StartOptions) {
+  return startLifecycle(client, inquiryWorkflowType, inquiryWorkflowId(inquiry), 'inquiry', { inquiry, ...extra }, options);
+}
+
+export function startBooking(client: Client, booking: NewBooking, extra: Omit<BookingWorkflowInput, 'booking'>, options?: StartOptions) {
+  return startLifecycle(client, bookingWorkflowType, bookingWorkflowId(booking.id), 'booking', { booking, ...extra }, options);
+}
+
+export function startTask(client: Client, task: NewTask, extra: { actor: Actor; requestId?: string }, options?: StartOptions) {
+  return startLifecycle(client, taskWorkflowType, taskWorkflowId(task.id), 'task', { task, ...extra }, options);
+}
+
+export function startException(client: Client, exception: NewException, extra: { actor: Actor; requestId?: string }, options?: StartOptions) {
+  return startLifecycle(client, exceptionWorkflowType, exceptionWorkflowId(exception.id), 'exception', { exception, ...extra }, options);
+}
+
+export function transition(
+  handle: WorkflowHandle, to: string, options: { actor: Actor; transitionId?: string; data?: Record<string, unknown>; reason?: string },
+): Promise<TransitionResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(transitionUpdate, {
+    updateId: transitionId,
+    args: [{ to, transitionId, actor: options.actor, data: options.data, reason: options.reason }],
+  });
+}
+
+export function assign(handle: WorkflowHandle, assigneeId: string | null, options: { actor: Actor; transitionId?: string; reason?: string }): Promise<ChangeResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(assignUpdate, { updateId: transitionId, args: [{ assigneeId, transitionId, actor: options.actor, reason: options.reason }] });
+}
+
+export function addNote(handle: WorkflowHandle, text: string, options: { actor: Actor; transitionId?: string }): Promise<ChangeResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(addNoteUpdate, { updateId: transitionId, args: [{ text, transitionId, actor: options.actor }] });
+}
