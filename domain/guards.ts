@@ -5,6 +5,7 @@
  */
 import { DomainError } from './errors.ts';
 import type { LifecycleEntityType } from './lifecycles.ts';
+import { withArticle } from './transitions.ts';
 
 export type Facts = Readonly<Record<string, unknown>>;
 
@@ -20,7 +21,7 @@ const positiveAmount = (value: unknown): boolean =>
   (typeof value === 'string' || typeof value === 'number') && /^\d+(\.\d{1,2})?$/.test(String(value)) && Number(value) > 0;
 
 function guardFailure(entityType: string, to: string, reason: string, field: string): DomainError {
-  return new DomainError('VALIDATION', `A ${entityType} cannot enter ${to}: ${reason}.`, { entityType, to, field });
+  return new DomainError('VALIDATION', `${withArticle(entityType)} cannot enter ${to}: ${reason}.`, { entityType, to, field });
 }
 
 export function assertTransitionData(entityType: LifecycleEntityType, data: Facts | undefined): void {

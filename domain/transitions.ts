@@ -2,6 +2,11 @@
 import { DomainError } from './errors.ts';
 import type { Lifecycle } from './lifecycles.ts';
 
+/** "An inquiry", "A booking": messages reach operators. */
+export function withArticle(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? 'An' : 'A'} ${noun}`;
+}
+
 export function allowedTargets<S extends string>(lifecycle: Lifecycle<S>, from: S): readonly S[] {
   return lifecycle.transitions[from];
 }
@@ -12,7 +17,7 @@ export function assertTransition<S extends string>(lifecycle: Lifecycle<S>, from
     const targets = allowed.length === 0 ? `none: ${from} is final` : allowed.join(', ');
     throw new DomainError(
       'INVALID_TRANSITION',
-      `A ${lifecycle.entityType} cannot go from ${from} to ${to}. Allowed from ${from}: ${targets}.`,
+      `${withArticle(lifecycle.entityType)} cannot go from ${from} to ${to}. Allowed from ${from}: ${targets}.`,
       { entityType: lifecycle.entityType, from, to, allowed: [...allowed] },
     );
   }
