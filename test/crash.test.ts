@@ -91,7 +91,7 @@ describe('worker crash', () => {
     await Promise.all(streams);
 
     expect(acceptedBeforeKill).toBeLessThan(inquiries.length * path.length * 2);
-    expect(failed.map((f) => String(f.error))).toEqual([]);
+    expect(failed.map((f) => `${String(f.error)}: ${String((f.error as { cause?: unknown }).cause)}`)).toEqual([]);
     expect(accepted).toHaveLength(inquiries.length * path.length * 2);
 
     const ids = inquiries.map((i) => i.created.entityId);

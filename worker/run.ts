@@ -76,8 +76,9 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
     }
 
     // Each activity runs on the queue whose timeouts and retries fit it (seed §9).
+    const store = createStoreActivities({ orm, logger });
     const activitiesByQueue: Record<ActivityQueue, object> = {
-      critical: createStoreActivities({ orm, logger }),
+      critical: store,
       ops: {},
       heavy: {},
     };
@@ -86,6 +87,8 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       namespace: options.namespace,
       taskQueue: WORKFLOW_TASK_QUEUE,
       workflowsPath: WORKFLOWS_PATH,
+      // The store's row writes run here as local activities (workflows/lifecycle/store.ts).
+      activities: store,
       maxCachedWorkflows: 2000,
     });
     const activityWorkers = await Promise.all(

@@ -33,6 +33,12 @@ export interface ChangeOutcome {
   readonly at: string;
   /** Facts the workflow should adopt (e.g. a restarted SLA deadline). */
   readonly facts: Record<string, unknown>;
+  /**
+   * When already applied: what that earlier application recorded (audit before/after). The
+   * workflow adopts it if it is this very request, committed by an attempt whose result was
+   * lost in a crash; otherwise it is an old, forgotten id and nothing changes.
+   */
+  readonly recorded?: { readonly before: Record<string, unknown> | null; readonly after: Record<string, unknown> | null };
 }
 
 const FINAL_TASK = ['done', 'failed', 'cancelled'];
@@ -40,7 +46,12 @@ const FINAL_EXCEPTION = ['resolved', 'dismissed'];
 
 async function alreadyApplied(em: EntityManager, entityType: string, entityId: string, transitionId: string): Promise<ChangeOutcome | undefined> {
   const entry = await em.findOne(AuditLog, { entityType, entityId, transitionId });
-  return entry ? { alreadyApplied: true, at: entry.createdAt.toISOString(), facts: {} } : undefined;
+  if (!entry) return undefined;
+  const recorded = { before: (entry.before ?? null) as Record<string, unknown> | null, after: (entry.after ?? null) as Record<string, unknown> | null };
+  const facts = { ...(recorded.after ?? {}) };
+  delete facts.status;
+  delete facts.assigned_to;
+  return { alreadyApplied: true, at: entry.createdAt.toISOString(), facts, recorded };
 }
 
 async function lockRow(em: EntityManager, entityType: LifecycleEntityType, entityId: string): Promise<LifecycleRow> {

@@ -3,17 +3,15 @@
  * completed, with durable timers: a held booking expires, a confirmed one announces
  * `booking.approaching` 30 minutes before its start, then its start and its end.
  */
-import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { StoreActivities } from '../../activities/store/index.ts';
+import { continueAsNew, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { DomainError } from '../../domain/errors.ts';
 import { bookingLifecycle as lifecycle } from '../../domain/lifecycles.ts';
 import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
-import { activityQueueOptions } from '../task-queues.ts';
 import { DEFAULT_HOLD_MINUTES, bookingCreatedSignal, rescheduleUpdate, type BookingWorkflowInput } from './messages.ts';
+import { storeEvents, storeWrites } from '../lifecycle/store.ts';
 
-const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
 const MINUTE = 60_000;
 export const APPROACHING_MINUTES = 30;
@@ -53,7 +51,7 @@ function definition(holdMinutes: number): LifecycleDefinition {
       const eventType = { approaching: 'booking.approaching', start: 'booking.start_reached', end: 'booking.end_reached' }[timer.name];
       if (!eventType) return;
       const f = machine.state.facts;
-      await store.recordEvent({
+      await storeEvents.recordEvent({
         entityType: 'booking',
         entityId: machine.state.entityId,
         eventType,
@@ -83,9 +81,10 @@ function registerReschedule(machine: LifecycleMachine): void {
         const { startAt, endAt, transitionId, actor, reason } = request;
         const result = { entityId: machine.state.entityId, transitionId, duplicate: true };
         if (machine.state.applied.some(([id]) => id === transitionId)) return result;
-        const outcome = await activity(() => store.rescheduleBooking({ bookingId: machine.state.entityId, startAt, endAt, transitionId, actor, reason }));
+        // Committed either now or by an earlier attempt of this same request: adopt the times.
+        await activity(() => storeWrites.rescheduleBooking({ bookingId: machine.state.entityId, startAt, endAt, transitionId, actor, reason }));
         machine.state.facts = { ...machine.state.facts, startAt, endAt };
-        const applied = { ...result, duplicate: outcome.alreadyApplied };
+        const applied = { ...result, duplicate: false };
         machine.remember(transitionId, applied);
         return applied;
       }),
@@ -113,7 +112,7 @@ export async function bookingLifecycle(input: BookingWorkflowInput): Promise<voi
     now: new Date().toISOString(),
     registerExtraHandlers: registerReschedule,
     create: async () => {
-      const row = await store.recordBookingCreated({ booking: input.booking, actor: input.actor, transitionId: `create:${input.requestId ?? input.booking.id}` });
+      const row = await storeWrites.recordBookingCreated({ booking: input.booking, actor: input.actor, transitionId: `create:${input.requestId ?? input.booking.id}` });
       if (input.notifyInquiryWorkflowId) {
         await getExternalWorkflowHandle(input.notifyInquiryWorkflowId).signal(bookingCreatedSignal, { bookingId: input.booking.id, ref: row.ref });
       }

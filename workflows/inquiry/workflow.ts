@@ -3,8 +3,7 @@
  * (lost / spam). A durable reminder fires 2 hours into awaiting_deposit unless the inquiry moves
  * on first. Conversion starts the booking's own lifecycle and waits for the booking to exist.
  */
-import { ParentClosePolicy, condition, continueAsNew, proxyActivities, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { StoreActivities } from '../../activities/store/index.ts';
+import { ParentClosePolicy, condition, continueAsNew, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { DomainError } from '../../domain/errors.ts';
 import { inquiryLifecycle as lifecycle } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
@@ -12,10 +11,10 @@ import { bookingCreatedSignal, bookingWorkflowId, bookingWorkflowType, type Book
 import { toFailure, type LifecycleDefinition, type LifecycleMachine } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE } from '../search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE, activityQueueOptions } from '../task-queues.ts';
+import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryWorkflowInput } from './messages.ts';
+import { storeEvents, storeWrites } from '../lifecycle/store.ts';
 
-const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
 export const DEPOSIT_REMINDER_MS = 2 * 60 * 60 * 1000;
 
@@ -26,7 +25,7 @@ const definition: LifecycleDefinition = {
     return [{ name: 'deposit_reminder', at: Date.parse(state.statusSince) + DEPOSIT_REMINDER_MS, description: 'deposit reminder (2 h without a deposit)' }];
   },
   async onTimer(timer, machine) {
-    await store.recordEvent({
+    await storeEvents.recordEvent({
       entityType: 'inquiry',
       entityId: machine.state.entityId,
       eventType: 'inquiry.deposit_reminder_due',
@@ -109,7 +108,7 @@ export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<voi
     input,
     now: new Date().toISOString(),
     registerExtraHandlers: registerConversion,
-    create: () => store.recordInquiryCreated({ inquiry: input.inquiry, actor: input.actor, transitionId: `create:${input.requestId ?? input.inquiry.id}` }),
+    create: () => storeWrites.recordInquiryCreated({ inquiry: input.inquiry, actor: input.actor, transitionId: `create:${input.requestId ?? input.inquiry.id}` }),
     continueAsNew: (carried) => continueAsNew<typeof inquiryLifecycle>({ ...input, carried }),
   });
 }

@@ -19,19 +19,16 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { StoreActivities } from '../../activities/store/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { assertGuards, assertTransitionData, type Facts } from '../../domain/guards.ts';
 import { isTerminal, type Lifecycle } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
 import { SA_ASSIGNEE, SA_REF, SA_STATUS } from '../search-attributes.ts';
-import { activityQueueOptions } from '../task-queues.ts';
 import {
   addNoteUpdate,
   assignUpdate,
@@ -47,8 +44,8 @@ import {
   type TransitionResult,
   type UpcomingTimer,
 } from './messages.ts';
+import { storeWrites } from './store.ts';
 
-const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
 /** Accepted changes per run before continue-as-new: far below the server's 2,000 updates per run. */
 export const CHANGES_PER_RUN = 500;
@@ -244,7 +241,7 @@ export class LifecycleMachine {
       throw toFailure(error);
     }
     const from = this.state.status;
-    const outcome = await activity(() => store.applyTransition({
+    const outcome = await activity(() => storeWrites.applyTransition({
       entityType: this.entityType,
       entityId: this.state.entityId,
       from,
@@ -255,10 +252,13 @@ export class LifecycleMachine {
       data: { ...request.data, ...extraFacts },
       at: new Date().toISOString(),
     }));
+    // Already applied and recorded as this very change: an earlier attempt of this request
+    // committed, then its result was lost (a crash). Adopt it; anything else is an old id.
+    const adopt = !outcome.alreadyApplied || (outcome.recorded?.before?.status === from && outcome.recorded.after?.status === request.to);
     const result: TransitionResult = {
-      entityId: this.state.entityId, from, to: request.to, transitionId: request.transitionId, at: outcome.at, duplicate: outcome.alreadyApplied,
+      entityId: this.state.entityId, from, to: request.to, transitionId: request.transitionId, at: outcome.at, duplicate: !adopt,
     };
-    if (!outcome.alreadyApplied) {
+    if (adopt) {
       this.state.status = request.to;
       this.state.statusSince = outcome.at;
       this.state.facts = { ...this.state.facts, ...request.data, ...extraFacts };
@@ -271,7 +271,7 @@ export class LifecycleMachine {
     return this.exclusive(async () => {
       const earlier = this.previous<ChangeResult>(request.transitionId);
       if (earlier) return { ...earlier, duplicate: true };
-      const outcome = await activity(() => store.applyAssignment({
+      const outcome = await activity(() => storeWrites.applyAssignment({
         entityType: this.entityType,
         entityId: this.state.entityId,
         from: this.state.assigneeId,
@@ -281,11 +281,12 @@ export class LifecycleMachine {
         reason: request.reason,
         at: new Date().toISOString(),
       }));
-      if (!outcome.alreadyApplied) {
+      const adopt = !outcome.alreadyApplied || (outcome.recorded?.after?.assigned_to ?? null) === request.assigneeId;
+      if (adopt) {
         this.state.assigneeId = request.assigneeId;
         this.state.facts = { ...this.state.facts, ...outcome.facts };
       }
-      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: outcome.alreadyApplied };
+      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: !adopt };
       this.remember(request.transitionId, result);
       return result;
     });
@@ -295,7 +296,7 @@ export class LifecycleMachine {
     return this.exclusive(async () => {
       const earlier = this.previous<ChangeResult>(request.transitionId);
       if (earlier) return { ...earlier, duplicate: true };
-      const outcome = await activity(() => store.addNote({
+      const outcome = await activity(() => storeWrites.addNote({
         entityType: this.entityType,
         entityId: this.state.entityId,
         text: request.text.trim(),

@@ -4,16 +4,15 @@
  * deadline the item is marked breached and escalated as the policy says, possibly opening an
  * exception. Reassignment restarts the clock (see activities/store/sla.ts).
  */
-import { ParentClosePolicy, continueAsNew, proxyActivities, startChild, uuid4 } from '@temporalio/workflow';
-import type { StoreActivities } from '../../activities/store/index.ts';
+import { ParentClosePolicy, continueAsNew, startChild, uuid4 } from '@temporalio/workflow';
 import { exceptionLifecycle as exceptionMachine, taskLifecycle as taskMachine, type Lifecycle } from '../../domain/lifecycles.ts';
 import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE, activityQueueOptions } from '../task-queues.ts';
+import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput } from './messages.ts';
+import { storeEvents, storeWrites } from '../lifecycle/store.ts';
 
-const store = proxyActivities<StoreActivities>(activityQueueOptions.critical);
 
 async function openEscalationException(machine: LifecycleMachine, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
   const id = uuid4();
@@ -51,18 +50,19 @@ function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<str
     async onTimer(timer, machine) {
       const transitionId = `timer:${timer.name}:${timer.at}`;
       if (timer.name === 'sla_warning') {
-        await store.recordEvent({
+        await storeEvents.recordEvent({
           entityType: kind, entityId: machine.state.entityId, eventType: `${kind}.sla_warning`, transitionId,
           payload: { ref: machine.state.ref, sla_deadline_at: machine.state.facts.slaDeadlineAt, assigned_to: machine.state.assigneeId },
         });
         return;
       }
       const escalation = (machine.state.facts.escalation ?? {}) as Record<string, unknown>;
-      const outcome = await store.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation, at: new Date().toISOString() });
+      const outcome = await storeEvents.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation, at: new Date().toISOString() });
       machine.state.facts = { ...machine.state.facts, slaBreached: true, level: outcome.level };
       machine.state.assigneeId = outcome.assigneeId;
       // An exception about a breach gets no further exception: escalation stops there.
-      if (!outcome.alreadyApplied && outcome.openException && machine.state.facts.type !== outcome.openException.type) {
+      // (alreadyApplied here only means an earlier attempt of this same escalation committed.)
+      if (outcome.openException && machine.state.facts.type !== outcome.openException.type) {
         await openEscalationException(machine, kind, outcome.openException);
       }
     },
@@ -84,7 +84,7 @@ export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
     definition: workItemDefinition('task', taskMachine),
     input,
     now: new Date().toISOString(),
-    create: () => store.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}`, at: new Date().toISOString() }),
+    create: () => storeWrites.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}`, at: new Date().toISOString() }),
     continueAsNew: (carried) => continueAsNew<typeof taskLifecycle>({ ...input, carried }),
   });
 }
@@ -96,7 +96,7 @@ export async function exceptionLifecycle(input: ExceptionWorkflowInput): Promise
     definition: workItemDefinition('exception', exceptionMachine),
     input,
     now: new Date().toISOString(),
-    create: () => store.recordExceptionCreated({ exception: input.exception, actor: input.actor, transitionId: `create:${input.requestId ?? input.exception.id}`, at: new Date().toISOString() }),
+    create: () => storeWrites.recordExceptionCreated({ exception: input.exception, actor: input.actor, transitionId: `create:${input.requestId ?? input.exception.id}`, at: new Date().toISOString() }),
     continueAsNew: (carried) => continueAsNew<typeof exceptionLifecycle>({ ...input, carried }),
   });
 }

@@ -1,0 +1,13 @@
+/** A free loopback port for a server the benchmark starts. */
+import { createServer } from 'node:net';
+
+export function freePortFor(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
