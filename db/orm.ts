@@ -24,7 +24,7 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       snapshot: false,
       silent: true,
     },
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: 20 },
     // A fork per unit of work is mandatory: using the global EntityManager is a bug.
     allowGlobalContext: false,
     ...overrides,

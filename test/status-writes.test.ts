@@ -46,7 +46,7 @@ describe('status writes', () => {
   });
 
   test('the one writer is the transition store, and creators only set the initial status', () => {
-    expect(readFileSync(path.join(PROJECT_ROOT, 'activities/store/transitions.ts'), 'utf8')).toMatch(/row\.status = input\.to;/);
+    expect(readFileSync(path.join(PROJECT_ROOT, 'activities/store/transitions.ts'), 'utf8')).toMatch(/UPDATE \$\{TABLE\[input\.entityType\]\} SET \$\{set\}/);
     for (const file of CREATORS) {
       const text = readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
       for (const [, status] of text.matchAll(/\bstatus: '([a-z_]+)'/g)) expect(['new', 'draft', 'open']).toContain(status);

@@ -6,11 +6,11 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLog, type Booking, type Exception, type Inquiry, type Task, User } from '../../db/entities/index.ts';
+import { AuditLog, User, type Exception, type Inquiry, type Task } from '../../db/entities/index.ts';
 import type { LifecycleEntityType } from '../../domain/lifecycles.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { writeChangeRecord, writeEventRecord } from './change-record.ts';
+import { CHANGES_CHANNEL, writeChangeRecord, writeEventRecord } from './change-record.ts';
 import { entityOf, type LifecycleRow } from './entities.ts';
 import { nonRetryable } from './errors.ts';
 import { restartSlaClock } from './sla.ts';
@@ -60,63 +60,104 @@ async function lockRow(em: EntityManager, entityType: LifecycleEntityType, entit
   return row as LifecycleRow;
 }
 
-/** Columns that follow from the new status or come with the request. */
-function applyStatusSideEffects(row: LifecycleRow, input: ApplyTransition, now: Date): void {
+const TABLE: Record<LifecycleEntityType, string> = { inquiry: 'inquiries', booking: 'bookings', task: 'tasks', exception: 'exceptions' };
+
+/** Columns that follow from the new status or come with the request (names are ours, values bound). */
+function statusColumns(input: ApplyTransition, now: Date): Record<string, unknown> {
   const data = input.data ?? {};
+  const columns: Record<string, unknown> = {};
   if (input.entityType === 'inquiry') {
-    const inquiry = row as Inquiry;
-    if (data.depositAmount !== undefined) inquiry.depositAmount = String(data.depositAmount);
-    if (data.closedReason !== undefined) inquiry.closedReason = String(data.closedReason);
-    if (data.bookingId !== undefined) inquiry.booking = data.bookingId as never;
+    if (data.depositAmount !== undefined) columns.deposit_amount = String(data.depositAmount);
+    if (data.closedReason !== undefined) columns.closed_reason = String(data.closedReason);
+    if (data.bookingId !== undefined) columns.booking_id = String(data.bookingId);
   } else if (input.entityType === 'booking') {
-    const booking = row as Booking;
-    if (data.depositRequired !== undefined) booking.depositRequired = String(data.depositRequired);
-    if (input.to === 'confirmed') booking.confirmedAt = now;
-    if (input.to === 'cancelled') booking.cancelledAt = now;
-    if (input.to === 'pending' || input.to === 'deposit_required') booking.expiresAt = (data.expiresAt as string | undefined) ? new Date(String(data.expiresAt)) : booking.expiresAt ?? null;
+    if (data.depositRequired !== undefined) columns.deposit_required = String(data.depositRequired);
+    if (input.to === 'confirmed') columns.confirmed_at = now;
+    if (input.to === 'cancelled') columns.cancelled_at = now;
+    if ((input.to === 'pending' || input.to === 'deposit_required') && data.expiresAt) columns.expires_at = new Date(String(data.expiresAt));
   } else if (input.entityType === 'task') {
-    if (FINAL_TASK.includes(input.to)) (row as Task).completedAt = now;
+    if (FINAL_TASK.includes(input.to)) columns.completed_at = now;
   } else if (FINAL_EXCEPTION.includes(input.to)) {
-    const exception = row as Exception;
-    exception.resolvedAt = now;
-    exception.resolvedBy = (input.actor.userId ?? null) as never;
+    columns.resolved_at = now;
+    columns.resolved_by = input.actor.userId ?? null;
   }
+  return columns;
+}
+
+/**
+ * A transition in ONE statement (one round trip; the request path's hottest write): the
+ * idempotency check, the guarded status UPDATE, audit_log, entity_timeline (+ the seed's
+ * booking_timeline), domain_events and pg_notify. Data-modifying CTEs all run or none do;
+ * every INSERT feeds on the UPDATE's RETURNING, so nothing is written unless the row moved.
+ */
+function transitionStatement(input: ApplyTransition, now: Date) {
+  const eventType = `${input.entityType}.status_changed`;
+  const columns = statusColumns(input, now);
+  const set = ['status = ?', 'updated_at = ?', ...Object.keys(columns).map((c) => `${c} = ?`)].join(', ');
+  const actor = input.actor.userId ?? null;
+  const after = { status: input.to, ...(input.data ?? {}) };
+  const payload = { from: input.from, to: input.to, old_status: input.from, new_status: input.to, reason: input.reason ?? null, ...(input.data ?? {}) };
+  const metadata = input.reason ? { reason: input.reason } : null;
+  const json = (value: unknown) => JSON.stringify(value);
+  const sql = `
+    WITH prior AS (
+      SELECT created_at, before, after FROM audit_log WHERE entity_type = ? AND entity_id = ? AND transition_id = ?
+    ), moved AS (
+      UPDATE ${TABLE[input.entityType]} SET ${set}
+       WHERE id = ? AND status = ? AND NOT EXISTS (SELECT 1 FROM prior)
+      RETURNING ref
+    ), audit AS (
+      INSERT INTO audit_log (actor_user_id, actor_type, action, entity_type, entity_id, before, after, metadata, transition_id)
+      SELECT ?, ?, 'STATUS_CHANGE', ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ? FROM moved
+    ), timeline AS (
+      INSERT INTO entity_timeline (entity_type, entity_id, event_type, payload, created_by, transition_id)
+      SELECT ?, ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ?, ? FROM moved
+    )${input.entityType === 'booking' ? `, booking_line AS (
+      INSERT INTO booking_timeline (booking_id, event_type, payload, created_by)
+      SELECT ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ? FROM moved
+    )` : ''}, event AS (
+      INSERT INTO domain_events (event_type, entity_type, entity_id, payload, transition_id, actor_user_id)
+      SELECT ?, ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ?, ? FROM moved
+      RETURNING id
+    )
+    SELECT (SELECT count(*) FROM moved)::int AS moved,
+           (SELECT row_to_json(prior) FROM prior) AS prior,
+           (SELECT status FROM ${TABLE[input.entityType]} WHERE id = ?) AS current_status,
+           (SELECT pg_notify(?, json_build_object('eventId', id, 'eventType', ?::text, 'entityType', ?::text, 'entityId', ?::text)::text) FROM event) AS notified`;
+  const params: unknown[] = [
+    input.entityType, input.entityId, input.transitionId,
+    input.to, now, ...Object.values(columns), input.entityId, input.from,
+    actor, input.actor.type, input.entityType, input.entityId, json({ status: input.from }), json(after), json(metadata), input.transitionId,
+    input.entityType, input.entityId, eventType, json(payload), actor, input.transitionId,
+    ...(input.entityType === 'booking' ? [input.entityId, eventType, json(payload), actor] : []),
+    eventType, input.entityType, input.entityId, json(payload), input.transitionId, actor,
+    input.entityId,
+    CHANGES_CHANNEL, eventType, input.entityType, input.entityId,
+  ];
+  return { sql, params };
 }
 
 export function createTransitionStore({ orm }: ActivityDeps) {
   return {
     async applyTransition(input: ApplyTransition): Promise<ChangeOutcome> {
-      return orm.em.fork().transactional(async (em) => {
-        const done = await alreadyApplied(em, input.entityType, input.entityId, input.transitionId);
-        if (done) return done;
-        const row = await lockRow(em, input.entityType, input.entityId);
-        if (row.status !== input.from) {
-          // The workflow is the only writer: a mismatch means a write bypassed it.
-          throw nonRetryable('CONFLICT', `${input.entityType} ${input.entityId} is ${row.status} in the database, not ${input.from}.`, {
-            entityType: input.entityType, entityId: input.entityId, expected: input.from, actual: row.status,
-          });
-        }
-        const now = new Date(input.at);
-        row.status = input.to;
-        applyStatusSideEffects(row, input, now);
-        await em.flush();
-        const payload = {
-          ref: row.ref, from: input.from, to: input.to, old_status: input.from, new_status: input.to,
-          reason: input.reason ?? null, ...(input.data ?? {}),
-        };
-        await writeChangeRecord(em, {
-          entityType: input.entityType,
-          entityId: input.entityId,
-          action: 'STATUS_CHANGE',
-          eventType: `${input.entityType}.status_changed`,
-          transitionId: input.transitionId,
-          actor: input.actor,
-          before: { status: input.from },
-          after: { status: input.to, ...(input.data ?? {}) },
-          payload,
-          metadata: input.reason ? { reason: input.reason } : undefined,
-        });
-        return { alreadyApplied: false, at: now.toISOString(), facts: {} };
+      const now = new Date(input.at);
+      const { sql, params } = transitionStatement(input, now);
+      const [result] = await orm.em.getConnection().execute<Array<{
+        moved: number; current_status: string | null; prior: { created_at: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
+      }>>(sql, params);
+      if (result?.prior) {
+        const facts = { ...(result.prior.after ?? {}) };
+        delete facts.status;
+        return { alreadyApplied: true, at: new Date(result.prior.created_at).toISOString(), facts, recorded: { before: result.prior.before, after: result.prior.after } };
+      }
+      if (result?.moved === 1) return { alreadyApplied: false, at: now.toISOString(), facts: {} };
+      // The row matched when this statement began but another writer moved it first (a stuck
+      // earlier attempt of this same transition): retrying finds that attempt's audit entry.
+      if (result?.current_status === input.from) throw new Error(`${input.entityType} ${input.entityId} was changed concurrently; retrying`);
+      if (!result?.current_status) throw nonRetryable('NOT_FOUND', `No ${input.entityType} ${input.entityId}.`, { entityType: input.entityType, entityId: input.entityId });
+      // The workflow is the only writer: a mismatch means a write bypassed it.
+      throw nonRetryable('CONFLICT', `${input.entityType} ${input.entityId} is ${result.current_status} in the database, not ${input.from}.`, {
+        entityType: input.entityType, entityId: input.entityId, expected: input.from, actual: result.current_status,
       });
     },
 
