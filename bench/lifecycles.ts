@@ -121,7 +121,7 @@ try {
 
   // --- sustained throughput, many entities at once ----------------------------------------
   log(`sustained: ${SUSTAIN_SECONDS} s at concurrency ${CONCURRENCY}; creating entities first`);
-  const pool = await createInquiries(Math.max(CONCURRENCY * 4, Number(process.env.BENCH_POOL ?? 1800)));
+  const pool = await createInquiries(Math.max(CONCURRENCY * 4, Number(process.env.BENCH_POOL ?? 2600)));
   let cursor = 0;
   const progress = new Map<WorkflowHandle, number>();
   const transitions = await sustained(SUSTAIN_SECONDS, CONCURRENCY, async () => {

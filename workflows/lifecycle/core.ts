@@ -19,6 +19,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -328,6 +329,19 @@ export class LifecycleMachine {
       ...(this.definition.searchAttributes?.(this.state) ?? []),
     ];
     upsertSearchAttributes(pairs);
+    setCurrentDetails(this.describe());
+  }
+
+  /** What the Temporal UI shows as the workflow's current details (markdown). */
+  private describe(): string {
+    const { state } = this;
+    const next = this.pendingTimers()[0];
+    return [
+      `**${this.entityType} ${state.ref ?? '(being created)'}** — ${state.status} since ${state.statusSince}`,
+      `Entity id: \`${state.entityId}\` · assignee: ${state.assigneeId ? `\`${state.assigneeId}\`` : 'unassigned'}`,
+      next ? `Next: ${next.description} at ${new Date(next.at).toISOString()}` : 'Next: nothing scheduled',
+      `Changes this run: ${this.changesThisRun}`,
+    ].join('\n\n');
   }
 
   // ---- timers and the run loop ----
