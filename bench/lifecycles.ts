@@ -123,15 +123,18 @@ try {
   log(`sustained: ${SUSTAIN_SECONDS} s at concurrency ${CONCURRENCY}; creating entities first`);
   const pool = await createInquiries(Math.max(CONCURRENCY * 4, Number(process.env.BENCH_POOL ?? 2600)));
   let cursor = 0;
-  const progress = new Map<WorkflowHandle, number>();
-  const transitions = await sustained(SUSTAIN_SECONDS, CONCURRENCY, async () => {
-    // Each loop takes the next entity and walks it one step at a time.
-    const handle = pool[cursor++ % pool.length] as WorkflowHandle;
-    const step = progress.get(handle) ?? 0;
-    if (step >= STEPS.length) return false;
-    progress.set(handle, step + 1);
-    const [to, data] = STEPS[step] as [string, Record<string, unknown>?];
-    await commands.transition(handle, to, { actor: system, data });
+  // Each loop takes a fresh entity and walks it through its steps, then the next: CONCURRENCY
+  // entities change at once, and every entity in the pool is new to the run.
+  const current = new Map<number, { handle: WorkflowHandle; step: number }>();
+  const transitions = await sustained(SUSTAIN_SECONDS, CONCURRENCY, async (loop) => {
+    let entity = current.get(loop);
+    if (!entity || entity.step >= STEPS.length) {
+      if (cursor >= pool.length) return false;
+      entity = { handle: pool[cursor++] as WorkflowHandle, step: 0 };
+      current.set(loop, entity);
+    }
+    const [to, data] = STEPS[entity.step++] as [string, Record<string, unknown>?];
+    await commands.transition(entity.handle, to, { actor: system, data });
     return true;
   });
   const noopSustained = await sustained(SUSTAIN_SECONDS, CONCURRENCY, async (loop) => {

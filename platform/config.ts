@@ -29,6 +29,7 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: z.url().optional(),
 
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(5000),
   WORKER_METRICS_ADDRESS: z
     .string()
     .regex(/^$|^[^:/\s]+:\d+$/, 'must be host:port, or empty to disable')
@@ -56,7 +57,7 @@ export interface Config {
     readonly uiPort: number;
     readonly uiUrl: string | undefined;
   };
-  readonly worker: { readonly metricsAddress: string | undefined };
+  readonly worker: { readonly metricsAddress: string | undefined; readonly maxCachedWorkflows: number };
   readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string | undefined };
   readonly jwtSecret: string;
   readonly seedDemoData: boolean;
@@ -92,7 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
     },
-    worker: { metricsAddress: e.WORKER_METRICS_ADDRESS || undefined },
+    worker: { metricsAddress: e.WORKER_METRICS_ADDRESS || undefined, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl: e.PUBLIC_URL },
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     seedDemoData: e.SEED_DEMO_DATA === 'true',

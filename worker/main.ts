@@ -19,6 +19,7 @@ try {
     temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace,
     metricsAddress: config.worker.metricsAddress,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     logger,
   });
   // The SDK's runtime turns SIGINT / SIGTERM into a graceful drain of every worker.

@@ -16,6 +16,11 @@ export interface WorkerOptions {
   readonly temporalAddress: string;
   /** An existing connection to use (and leave open), e.g. a test environment's. */
   readonly connection?: NativeConnection | undefined;
+  /**
+   * Workflow runs kept in memory between tasks. A run that is not cached is replayed from its
+   * history on its next task: size this above the number of entities active at once.
+   */
+  readonly maxCachedWorkflows?: number | undefined;
   /** Register the lifecycle search attributes at start (not possible on the time-skipping test server). */
   readonly registerSearchAttributes?: boolean | undefined;
   readonly namespace: string;
@@ -77,9 +82,11 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
 
     // Each activity runs on the queue whose timeouts and retries fit it (seed §9).
     const store = createStoreActivities({ orm, logger });
+    // Each queue's worker serves the activities scheduled on it (workflows/lifecycle/store.ts);
+    // heavy gets media, imports and reports with their issues.
     const activitiesByQueue: Record<ActivityQueue, object> = {
       critical: store,
-      ops: {},
+      ops: { recordEvent: store.recordEvent },
       heavy: {},
     };
     const workflowWorker = await Worker.create({
@@ -89,7 +96,7 @@ export async function startWorkers(options: WorkerOptions): Promise<RunningWorke
       workflowsPath: WORKFLOWS_PATH,
       // The store's row writes run here as local activities (workflows/lifecycle/store.ts).
       activities: store,
-      maxCachedWorkflows: 2000,
+      maxCachedWorkflows: options.maxCachedWorkflows ?? 5000,
     });
     const activityWorkers = await Promise.all(
       ACTIVITY_QUEUES.filter((queue) => Object.keys(activitiesByQueue[queue]).length > 0).map((queue) =>

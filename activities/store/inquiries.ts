@@ -5,6 +5,7 @@ import type { NewInquiry } from '../../workflows/inquiry/messages.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeChangeRecord } from './change-record.ts';
+import { nextRef } from './refs.ts';
 
 export interface RecordInquiryCreated {
   readonly inquiry: NewInquiry;
@@ -48,9 +49,7 @@ export function createInquiryStore({ orm }: ActivityDeps) {
             tags: [],
           });
         }
-        const [{ ref }] = (await em.getConnection().execute(
-          "SELECT 'I-' || nextval('inquiry_ref_seq') AS ref", [], 'all', em.getTransactionContext(),
-        )) as [{ ref: string }];
+        const ref = await nextRef(em, 'inquiry');
         const inquiry = em.create(Inquiry, {
           id: data.id,
           ref,

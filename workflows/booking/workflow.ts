@@ -10,7 +10,7 @@ import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, t
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
 import { DEFAULT_HOLD_MINUTES, bookingCreatedSignal, rescheduleUpdate, type BookingWorkflowInput } from './messages.ts';
-import { storeEvents, storeWrites } from '../lifecycle/store.ts';
+import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
 
 
 const MINUTE = 60_000;
@@ -51,7 +51,7 @@ function definition(holdMinutes: number): LifecycleDefinition {
       const eventType = { approaching: 'booking.approaching', start: 'booking.start_reached', end: 'booking.end_reached' }[timer.name];
       if (!eventType) return;
       const f = machine.state.facts;
-      await storeEvents.recordEvent({
+      await notificationEvents.recordEvent({
         entityType: 'booking',
         entityId: machine.state.entityId,
         eventType,

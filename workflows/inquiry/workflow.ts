@@ -13,7 +13,7 @@ import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE } from '../search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryWorkflowInput } from './messages.ts';
-import { storeEvents, storeWrites } from '../lifecycle/store.ts';
+import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
 
 
 export const DEPOSIT_REMINDER_MS = 2 * 60 * 60 * 1000;
@@ -25,7 +25,7 @@ const definition: LifecycleDefinition = {
     return [{ name: 'deposit_reminder', at: Date.parse(state.statusSince) + DEPOSIT_REMINDER_MS, description: 'deposit reminder (2 h without a deposit)' }];
   },
   async onTimer(timer, machine) {
-    await storeEvents.recordEvent({
+    await notificationEvents.recordEvent({
       entityType: 'inquiry',
       entityId: machine.state.entityId,
       eventType: 'inquiry.deposit_reminder_due',

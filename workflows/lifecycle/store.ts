@@ -8,8 +8,9 @@
  * transition id: a local activity re-run after a crash finds its committed audit entry.
  * They keep the `critical` queue's timeout and retry policy (seed §9).
  *
- * Work no caller waits for (timer events, SLA escalation) runs as ordinary activities on the
- * `critical` task queue.
+ * Work no caller waits for runs as ordinary activities: SLA escalation on `critical` (seed §9:
+ * SLA is critical work); timer events that drive reminders and notifications (deposit reminder,
+ * booking approaching, SLA warning) on `ops`.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { StoreActivities } from '../../activities/store/index.ts';
@@ -19,3 +20,4 @@ const { startToCloseTimeout, retry } = activityQueueOptions.critical;
 
 export const storeWrites = proxyLocalActivities<StoreActivities>({ startToCloseTimeout, retry });
 export const storeEvents = proxyActivities<StoreActivities>(activityQueueOptions.critical);
+export const notificationEvents = proxyActivities<StoreActivities>(activityQueueOptions.ops);

@@ -11,7 +11,7 @@ import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput } from './messages.ts';
-import { storeEvents, storeWrites } from '../lifecycle/store.ts';
+import { notificationEvents, storeEvents, storeWrites } from '../lifecycle/store.ts';
 
 
 async function openEscalationException(machine: LifecycleMachine, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
@@ -50,7 +50,7 @@ function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<str
     async onTimer(timer, machine) {
       const transitionId = `timer:${timer.name}:${timer.at}`;
       if (timer.name === 'sla_warning') {
-        await storeEvents.recordEvent({
+        await notificationEvents.recordEvent({
           entityType: kind, entityId: machine.state.entityId, eventType: `${kind}.sla_warning`, transitionId,
           payload: { ref: machine.state.ref, sla_deadline_at: machine.state.facts.slaDeadlineAt, assigned_to: machine.state.assigneeId },
         });
