@@ -16,6 +16,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
 import { toGraphQLError } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
+import { createSessions } from './auth/sessions.ts';
+import { signingKey } from './auth/tokens.ts';
 import { healthHandler } from './http/health.ts';
 import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
 import { requestContext } from './http/request-context.ts';
@@ -28,6 +30,8 @@ export interface AppDeps {
   readonly namespace: string;
   readonly logger: Logger;
   readonly production: boolean;
+  /** Signs access tokens (JWT_SECRET). */
+  readonly jwtSecret: string;
 }
 
 export interface App {
@@ -61,6 +65,7 @@ interface EnvelopedRoot {
 
 export function buildApp(deps: AppDeps): App {
   const metrics = createApiMetrics();
+  const sessions = createSessions({ orm: deps.orm, key: signingKey(deps.jwtSecret) });
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger, metrics));
@@ -81,12 +86,18 @@ export function buildApp(deps: AppDeps): App {
     landingPage: false,
     logging: deps.logger.child({ component: 'graphql' }),
     plugins: [graphqlMetrics(metrics)],
-    context: ({ req }) => ({
-      em: deps.orm.em.fork(),
-      temporal: deps.temporal,
-      log: req?.log ?? deps.logger,
-      requestId: req?.requestId ?? 'ws',
-    }),
+    context: async ({ req }) => {
+      const bearer = /^Bearer (\S+)$/.exec(req?.header('authorization') ?? '')?.[1];
+      return {
+        em: deps.orm.em.fork(),
+        temporal: deps.temporal,
+        log: req?.log ?? deps.logger,
+        requestId: req?.requestId ?? 'ws',
+        sessions,
+        viewer: bearer ? await sessions.viewer(bearer) : undefined,
+        client: { ip: req?.ip ?? null, userAgent: req?.header('user-agent') ?? null },
+      };
+    },
     maskedErrors: {
       maskError(error, message, isDev) {
         const original = error instanceof Error && 'originalError' in error ? (error as { originalError: unknown }).originalError : error;

@@ -26,6 +26,7 @@ const app = buildApp({
   namespace: config.temporal.namespace,
   logger,
   production: config.env === 'production',
+  jwtSecret: config.jwtSecret,
 });
 const url = await app.start(config.api.host, config.api.port);
 logger.info({ url, graphql: `${url}/graphql` }, 'api listening');

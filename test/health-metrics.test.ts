@@ -40,6 +40,7 @@ beforeAll(async () => {
     namespace: 'default',
     logger: createLogger({ level: 'silent', service: 'test' }),
     production: false,
+    jwtSecret: 'health-test-secret-health-test-secret-01',
   });
   url = await app.start('127.0.0.1', 0);
 });

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request } from 'express';
 import type { Logger } from '../../platform/logger.ts';
+import type { ClientInfo, Sessions, Viewer } from '../auth/sessions.ts';
 
 /** What the HTTP server hands Yoga (absent for WebSocket operations). */
 export interface ServerContext {
@@ -11,6 +12,10 @@ export interface ServerContext {
 
 export interface ApiContext {
   readonly em: EntityManager;
+  /** The signed-in user, if the request carried a valid access token of an open session. */
+  readonly viewer: Viewer | undefined;
+  readonly sessions: Sessions;
+  readonly client: ClientInfo;
   readonly temporal: Client;
   readonly log: Logger;
   readonly requestId: string;

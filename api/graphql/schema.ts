@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import type { ApiContext, ServerContext } from './context.ts';
+import { authResolvers } from './resolvers/auth.ts';
 import { inquiryResolvers } from './resolvers/inquiries.ts';
 
 export const SCHEMA_PATH = path.resolve(import.meta.dirname, '../../schema.graphql');
@@ -29,6 +30,6 @@ const DateTime = new GraphQLScalarType({
 export function buildSchema() {
   return createSchema<ServerContext & ApiContext>({
     typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
-    resolvers: [{ DateTime }, inquiryResolvers],
+    resolvers: [{ DateTime }, authResolvers, inquiryResolvers],
   });
 }

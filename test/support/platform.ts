@@ -9,6 +9,9 @@ import { openOrm } from '../../db/orm.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { startWorkers, type RunningWorkers } from '../../worker/run.ts';
 
+/** Signs the access tokens of the API the tests run. */
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+
 export function testEnv() {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
@@ -46,7 +49,7 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
       logger: silent,
     });
   }
-  const app = buildApp({ orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false });
+  const app = buildApp({ orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false, jwtSecret: TEST_JWT_SECRET });
   const url = await app.start('127.0.0.1', 0);
   return {
     url,

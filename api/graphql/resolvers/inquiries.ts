@@ -83,8 +83,8 @@ export const inquiryResolvers = {
           requestedTimeFrom: input.requestedTimeFrom?.toISOString(),
           requestedTimeTo: input.requestedTimeTo?.toISOString(),
         },
-        // Authentication arrives with the API issue; until then the console acts as the system.
-        actor: { type: 'system' },
+        // The signed-in user; authorization (who may create) arrives with the role checks.
+        actor: ctx.viewer ? { type: 'user', userId: ctx.viewer.id } : { type: 'system' },
         requestId: ctx.requestId,
       };
       const workflowId = inquiryWorkflowIdOf({ id, source: input.source, externalRef: input.externalRef ?? null });

@@ -1,0 +1,117 @@
+/**
+ * Sign-in through the real API over HTTP: argon2id passwords, access tokens, rotating refresh
+ * tokens (reuse ends the whole session), logout, disabled users, and login rate limits.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { DemoCredential } from '../db/seed/demo-data.ts';
+import { hashPassword } from '../db/seed/demo-data.ts';
+import { startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
+
+let platform: TestPlatform;
+let owner: DemoCredential;
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  const credentials = JSON.parse(readFileSync(path.join(testEnv().dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredential[];
+  owner = credentials.find((c) => c.role === 'OWNER') as DemoCredential;
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const LOGIN = 'mutation ($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken refreshToken accessTokenExpiresAt user { email roles permissions } } }';
+const REFRESH = 'mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken } }';
+const ME = '{ me { id email name roles } }';
+
+type Tokens = { accessToken: string; refreshToken: string };
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function login(email: string, password: string, headers: Record<string, string> = {}) {
+  return platform.gql<{ login: Tokens & { user: { email: string; roles: string[]; permissions: string[] } } }>(LOGIN, { email, password }, headers);
+}
+
+describe('authentication', () => {
+  test('login returns a short-lived access token and a refresh token; me answers with it', async () => {
+    const result = await login(owner.email.toUpperCase(), owner.password);
+    expect(result.errors).toBeUndefined();
+    const session = result.data!.login;
+    expect(session.user).toMatchObject({ email: owner.email, roles: ['OWNER'] });
+    expect(session.user.permissions).toContain('settings.write');
+    expect(Date.parse((session as unknown as { accessTokenExpiresAt: string }).accessTokenExpiresAt) - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    const me = await platform.gql<{ me: { email: string } }>(ME, undefined, bearer(session.accessToken));
+    expect(me.data?.me.email).toBe(owner.email);
+  });
+
+  test('without a token, or with a forged one, me is UNAUTHENTICATED', async () => {
+    expect((await platform.gql(ME)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic2lkIjoieSJ9.invalid';
+    expect((await platform.gql(ME, undefined, bearer(forged))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('a wrong password and an unknown email get the same answer', async () => {
+    const wrong = await login(owner.email, 'not-the-password');
+    const unknown = await login(`nobody-${randomUUID()}@virel.local`, 'whatever');
+    for (const result of [wrong, unknown]) {
+      expect(result.data).toBeNull();
+      expect(result.errors?.[0]).toMatchObject({ message: 'Wrong email or password.', extensions: { code: 'UNAUTHENTICATED' } });
+    }
+  });
+
+  test('refresh rotates; reusing a spent refresh token ends the whole session', async () => {
+    const first = (await login(owner.email, owner.password)).data!.login;
+    const second = (await platform.gql<{ refreshSession: Tokens }>(REFRESH, { t: first.refreshToken })).data!.refreshSession;
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect((await platform.gql(ME, undefined, bearer(second.accessToken))).data).toMatchObject({ me: { email: owner.email } });
+
+    // The first refresh token comes back (stolen or replayed): the family is revoked.
+    const replay = await platform.gql(REFRESH, { t: first.refreshToken });
+    expect(replay.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await platform.gql(REFRESH, { t: second.refreshToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await platform.gql(ME, undefined, bearer(second.accessToken))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const [row] = await platform.orm.em.getConnection().execute<Array<{ revoked: number }>>(
+      `SELECT count(*) FILTER (WHERE revoked_reason = 'refresh token reused')::int AS revoked FROM refresh_tokens WHERE token_hash IS NOT NULL AND family_id = (
+         SELECT family_id FROM refresh_tokens ORDER BY created_at DESC LIMIT 1)`);
+    expect(row?.revoked).toBeGreaterThanOrEqual(1);
+  });
+
+  test('logout ends the session: its access and refresh tokens stop working', async () => {
+    const session = (await login(owner.email, owner.password)).data!.login;
+    expect((await platform.gql<{ logout: boolean }>('mutation ($t: String!) { logout(refreshToken: $t) }', { t: session.refreshToken })).data?.logout).toBe(true);
+    expect((await platform.gql(ME, undefined, bearer(session.accessToken))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await platform.gql(REFRESH, { t: session.refreshToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('a disabled user cannot sign in and loses the sessions they had', async () => {
+    const email = `temp-${randomUUID().slice(0, 8)}@virel.local`;
+    const connection = platform.orm.em.getConnection();
+    await connection.execute(`INSERT INTO users (email, name, password_hash) VALUES (?, 'Temporary', ?)`, [email, await hashPassword('correct horse battery')]);
+    const session = (await login(email, 'correct horse battery')).data!.login;
+    await connection.execute(`UPDATE users SET status = 'disabled' WHERE email = ?`, [email]);
+    expect((await platform.gql(ME, undefined, bearer(session.accessToken))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await platform.gql(REFRESH, { t: session.refreshToken })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const again = await login(email, 'correct horse battery');
+    expect(again.errors?.[0]).toMatchObject({ message: 'This account is disabled.', extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  test('failed sign-ins are limited per account: the sixth attempt is RATE_LIMITED, even with the right password', async () => {
+    const email = `limited-${randomUUID().slice(0, 8)}@virel.local`;
+    await platform.orm.em.getConnection().execute(`INSERT INTO users (email, name, password_hash) VALUES (?, 'Limited', ?)`, [email, await hashPassword('right password')]);
+    for (let i = 0; i < 5; i++) expect((await login(email, `wrong-${i}`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const blocked = await login(email, 'right password');
+    expect(blocked.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(blocked.data).toBeNull();
+  });
+
+  test('an inquiry created by a signed-in user is audited with that user as actor', async () => {
+    const session = (await login(owner.email, owner.password)).data!.login;
+    const me = (await platform.gql<{ me: { id: string } }>('{ me { id } }', undefined, bearer(session.accessToken))).data!.me;
+    const created = await platform.gql<{ createInquiry: { inquiry: { id: string } } }>(
+      'mutation { createInquiry(input: { source: phone, clientName: "Signed-in test" }) { inquiry { id } } }', undefined, bearer(session.accessToken));
+    const [audit] = await platform.orm.em.getConnection().execute<Array<{ actor_type: string; actor_user_id: string }>>(
+      'SELECT actor_type, actor_user_id FROM audit_log WHERE entity_id = ?', [created.data!.createInquiry.inquiry.id]);
+    expect(audit).toEqual({ actor_type: 'user', actor_user_id: me.id });
+  });
+});
