@@ -37,7 +37,6 @@ const envSchema = z.object({
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(4000),
-  PUBLIC_URL: z.url().optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
 });
@@ -58,7 +57,7 @@ export interface Config {
     readonly uiUrl: string | undefined;
   };
   readonly worker: { readonly metricsAddress: string | undefined; readonly maxCachedWorkflows: number };
-  readonly api: { readonly host: string; readonly port: number; readonly publicUrl: string | undefined };
+  readonly api: { readonly host: string; readonly port: number };
   readonly jwtSecret: string;
   readonly seedDemoData: boolean;
 }
@@ -94,7 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL,
     },
     worker: { metricsAddress: e.WORKER_METRICS_ADDRESS || undefined, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
-    api: { host: e.API_HOST, port: e.API_PORT, publicUrl: e.PUBLIC_URL },
+    api: { host: e.API_HOST, port: e.API_PORT },
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     seedDemoData: e.SEED_DEMO_DATA === 'true',
   };

@@ -76,8 +76,7 @@ export function seedDemoCatalogue(em: EntityManager): void {
   em.create(Category, { title: 'New faces', slug: 'new-faces' });
   const hair = em.create(Attribute, { code: 'hair_colour', name: 'Hair colour' });
   const hairValues = ['Blonde', 'Brunette', 'Red', 'Black'].map((value, i) => em.create(AttributeValue, { attribute: hair, value, sortOrder: i }));
-  const languages = em.create(Attribute, { code: 'languages', name: 'Languages', dataType: 'text' });
-  void languages;
+  em.create(Attribute, { code: 'languages', name: 'Languages', dataType: 'text' });
 
   const models: Array<[string, string, number, number]> = [
     ['Sophia', 'SOPHIA-MF', 0, 0],

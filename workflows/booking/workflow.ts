@@ -105,7 +105,6 @@ function registerReschedule(machine: LifecycleMachine): void {
 export async function bookingLifecycle(input: BookingWorkflowInput): Promise<void> {
   const holdMinutes = input.holdMinutes ?? DEFAULT_HOLD_MINUTES;
   await runEntityLifecycle({
-    entityType: 'booking',
     entityId: input.booking.id,
     definition: definition(holdMinutes),
     input,

@@ -102,7 +102,6 @@ function registerConversion(machine: LifecycleMachine): void {
 
 export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<void> {
   await runEntityLifecycle({
-    entityType: 'inquiry',
     entityId: input.inquiry.id,
     definition,
     input,

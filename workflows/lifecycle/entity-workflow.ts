@@ -4,7 +4,6 @@
  * carried state when the run grows long.
  */
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import type { LifecycleEntityType } from '../../domain/lifecycles.ts';
 import { CHANGES_PER_RUN, LifecycleMachine, initialState, toFailure, type LifecycleDefinition, type LifecycleState } from './core.ts';
 import { awaitCreatedUpdate, type Actor } from './messages.ts';
 
@@ -27,7 +26,6 @@ export interface CreatedRow {
 }
 
 export async function runEntityLifecycle(options: {
-  readonly entityType: LifecycleEntityType;
   readonly entityId: string;
   readonly definition: LifecycleDefinition;
   readonly input: LifecycleInput;

@@ -79,7 +79,6 @@ function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<str
 
 export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
   await runEntityLifecycle({
-    entityType: 'task',
     entityId: input.task.id,
     definition: workItemDefinition('task', taskMachine),
     input,
@@ -91,7 +90,6 @@ export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
 
 export async function exceptionLifecycle(input: ExceptionWorkflowInput): Promise<void> {
   await runEntityLifecycle({
-    entityType: 'exception',
     entityId: input.exception.id,
     definition: workItemDefinition('exception', exceptionMachine),
     input,

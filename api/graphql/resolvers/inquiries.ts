@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
-import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId } from '../../../domain/inquiry.ts';
+import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId, type InquirySource } from '../../../domain/inquiry.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
 import { startInquiry } from '../../lifecycle-commands.ts';
 import type { ApiContext } from '../context.ts';
@@ -41,8 +41,9 @@ export function validationError(error: z.ZodError): GraphQLError {
   });
 }
 
+/** Rows carry the source as text; it was validated as an InquirySource when written. */
 export function inquiryWorkflowIdOf(inquiry: { id: string; source: string; externalRef?: string | null }): string {
-  return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as never, externalRef: inquiry.externalRef ?? null });
+  return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as InquirySource, externalRef: inquiry.externalRef ?? null });
 }
 
 export const inquiryResolvers = {
