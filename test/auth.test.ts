@@ -46,7 +46,7 @@ describe('authentication', () => {
   });
 
   test('without a token, or with a forged one, me is UNAUTHENTICATED', async () => {
-    expect((await platform.gql(ME)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await platform.gql(ME, undefined, { authorization: '' })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4Iiwic2lkIjoieSJ9.invalid';
     expect((await platform.gql(ME, undefined, bearer(forged))).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });

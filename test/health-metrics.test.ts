@@ -64,7 +64,7 @@ describe('health and metrics', () => {
     await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query Probe { inquiries(first: 1) { pageInfo { hasNextPage } } }', operationName: 'Probe' }),
+      body: JSON.stringify({ query: 'query Probe { __typename }', operationName: 'Probe' }),
     });
     const response = await fetch(`${url}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -60,7 +60,7 @@ describe('createInquiry → workflow → row → query', () => {
     expect(event).toMatchObject({ event_type: 'inquiry.created', payload: { ref: inquiry.ref, source: 'web', status: 'new' } });
     const [audit] = await platform.orm.em.getConnection().execute<Array<Record<string, unknown>>>(
       'SELECT action, actor_type, entity_type, before, after FROM audit_log WHERE entity_id = ?', [inquiry.id]);
-    expect(audit).toMatchObject({ action: 'CREATE', actor_type: 'system', entity_type: 'inquiry', before: null, after: { status: 'new', ref: inquiry.ref } });
+    expect(audit).toMatchObject({ action: 'CREATE', actor_type: 'user', entity_type: 'inquiry', before: null, after: { status: 'new', ref: inquiry.ref } });
 
     // The query side reads PostgreSQL.
     const read = await platform.gql<{ inquiry: { ref: string; status: string; subject: string } }>(

@@ -76,11 +76,23 @@ async function platformPids(): Promise<number[]> {
   return pids.filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
-async function gql<T>(apiUrl: string, query: string): Promise<T> {
-  const response = await fetch(`${apiUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+async function post<T>(apiUrl: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  const response = await fetch(`${apiUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { data: T; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
+}
+
+/** As the demo owner, whose password the launcher stored in the data folder. */
+async function gql<T>(apiUrl: string, query: string): Promise<T> {
+  const credentials = JSON.parse(await readFile(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as Array<{ role: string; email: string; password: string }>;
+  const owner = credentials.find((c) => c.role === 'OWNER')!;
+  const { login } = await post<{ login: { accessToken: string } }>(apiUrl, 'mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: owner.email, p: owner.password });
+  return post<T>(apiUrl, query, {}, login.accessToken);
 }
 
 beforeAll(async () => {

@@ -2,10 +2,13 @@
  * Runs the real API (on a free port) and the real worker in the test process, against the
  * shared PostgreSQL and Temporal servers started by global-setup.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { buildApp } from '../../api/app.ts';
 import { openOrm } from '../../db/orm.ts';
+import type { DemoCredential } from '../../db/seed/demo-data.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { startWorkers, type RunningWorkers } from '../../worker/run.ts';
 
@@ -28,7 +31,13 @@ export interface TestPlatform {
   readonly url: string;
   readonly orm: MikroORM;
   readonly temporal: Client;
+  /**
+   * A GraphQL request, signed in as the demo owner unless `headers.authorization` is given
+   * ('' sends none: anonymous).
+   */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  /** An access token of the demo user with this role (the second operator: 'OPERATOR:sasha'). */
+  tokenOf(role: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -51,17 +60,35 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
   }
   const app = buildApp({ orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false, jwtSecret: TEST_JWT_SECRET });
   const url = await app.start('127.0.0.1', 0);
+  const post = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<never>;
+  };
+  const tokens = new Map<string, Promise<string>>();
+  const tokenOf = (role: string) => {
+    if (!tokens.has(role)) {
+      const credentials = JSON.parse(readFileSync(path.join(env.dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredential[];
+      const [code, name] = role.split(':');
+      const who = credentials.find((c) => c.role === code && (!name || c.email.startsWith(`${name}@`)));
+      if (!who) throw new Error(`no demo user for ${role}`);
+      tokens.set(role, post('mutation ($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }', { e: who.email, p: who.password }, {})
+        .then((r) => (r.data as unknown as { login: { accessToken: string } }).login.accessToken));
+    }
+    return tokens.get(role) as Promise<string>;
+  };
   return {
     url,
     orm,
     temporal,
-    async gql(query, variables, headers) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<never>;
+    tokenOf,
+    async gql(query, variables, headers = {}) {
+      const { authorization, ...rest } = headers;
+      const auth = authorization === undefined ? `Bearer ${await tokenOf('OWNER')}` : authorization;
+      return post(query, variables, auth ? { ...rest, authorization: auth } : rest);
     },
     async stop() {
       await app.stop();

@@ -1,15 +1,10 @@
 /** Sign-in, session refresh, sign-out and the current user. */
-import { GraphQLError } from 'graphql';
+import { requireViewer } from '../../auth/authorize.ts';
 import type { ApiContext } from '../context.ts';
-
-export function requireViewer(ctx: ApiContext) {
-  if (!ctx.viewer) throw new GraphQLError('Sign in first: send Authorization: Bearer <access token>.', { extensions: { code: 'UNAUTHENTICATED' } });
-  return ctx.viewer;
-}
 
 export const authResolvers = {
   Query: {
-    me: (_: unknown, __: unknown, ctx: ApiContext) => requireViewer(ctx),
+    me: (_: unknown, __: unknown, ctx: ApiContext) => requireViewer(ctx.viewer),
   },
   Mutation: {
     login: (_: unknown, args: { email: string; password: string }, ctx: ApiContext) => ctx.sessions.login(args.email, args.password, ctx.client),

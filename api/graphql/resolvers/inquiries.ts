@@ -9,6 +9,7 @@ import { Inquiry } from '../../../db/entities/index.ts';
 import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId, type InquirySource } from '../../../domain/inquiry.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
 import { startInquiry } from '../../lifecycle-commands.ts';
+import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 
@@ -46,26 +47,34 @@ export function inquiryWorkflowIdOf(inquiry: { id: string; source: string; exter
   return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as InquirySource, externalRef: inquiry.externalRef ?? null });
 }
 
+const assigneeOf = (row: Inquiry): string | null => (row.assignedTo as { id: string } | null)?.id ?? null;
+
 export const inquiryResolvers = {
   Query: {
     async inquiry(_: unknown, args: { id: string }, ctx: ApiContext) {
+      const viewer = requirePermission(ctx.viewer, 'inquiries.read');
       if (!z.uuid().safeParse(args.id).success) return null;
-      return ctx.em.findOne(Inquiry, { id: args.id });
+      const row = await ctx.em.findOne(Inquiry, { id: args.id });
+      // Out of the viewer's policy reads the same as absent: it reveals nothing.
+      return row && canSee(viewer, assigneeOf(row)) ? row : null;
     },
     async inquiries(_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: ApiContext) {
+      const viewer = requirePermission(ctx.viewer, 'inquiries.read');
       const size = pageSize(args.first);
-      const where: Record<string, unknown> = {};
-      if (args.status) where.status = args.status;
+      const conditions: Record<string, unknown>[] = [];
+      if (args.status) conditions.push({ status: args.status });
+      if (!viewer.permissions.includes('entities.read_all')) conditions.push({ $or: [{ assignedTo: viewer.id }, { assignedTo: null }] });
       if (args.after) {
         const c = decodeCursor(args.after);
-        where.$or = [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }];
+        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
       }
-      const rows = await ctx.em.find(Inquiry, where, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+      const rows = await ctx.em.find(Inquiry, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },
   },
   Mutation: {
     async createInquiry(_: unknown, args: { input: unknown }, ctx: ApiContext) {
+      const viewer = requirePermission(ctx.viewer, 'inquiries.write');
       const parsed = createInquiryInput.safeParse(args.input);
       if (!parsed.success) throw validationError(parsed.error);
       const input = parsed.data;
@@ -84,8 +93,7 @@ export const inquiryResolvers = {
           requestedTimeFrom: input.requestedTimeFrom?.toISOString(),
           requestedTimeTo: input.requestedTimeTo?.toISOString(),
         },
-        // The signed-in user; authorization (who may create) arrives with the role checks.
-        actor: ctx.viewer ? { type: 'user', userId: ctx.viewer.id } : { type: 'system' },
+        actor: { type: 'user', userId: viewer.id },
         requestId: ctx.requestId,
       };
       const workflowId = inquiryWorkflowIdOf({ id, source: input.source, externalRef: input.externalRef ?? null });
@@ -104,6 +112,8 @@ export const inquiryResolvers = {
     },
   },
   Inquiry: {
+    clientEmail: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientEmail: row.clientEmail }).clientEmail,
+    clientPhone: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientPhone: row.clientPhone }).clientPhone,
     workflowId: (inquiry: { id: string; source: string; externalRef?: string | null }) => inquiryWorkflowIdOf(inquiry),
   },
 };

@@ -1,0 +1,34 @@
+/**
+ * Authorization at the edge: RBAC (permission codes of the viewer's roles), entity policy
+ * (without `entities.read_all` a user sees only what is assigned to them or unassigned) and
+ * PII masking (without `pii.read`, phones and emails are masked).
+ */
+import { GraphQLError } from 'graphql';
+import type { PermissionCode } from '../../domain/access.ts';
+import { maskEmail, maskPhone } from '../../domain/masking.ts';
+import type { Viewer } from './sessions.ts';
+
+export function requireViewer(viewer: Viewer | undefined): Viewer {
+  if (!viewer) throw new GraphQLError('Sign in first: send Authorization: Bearer <access token>.', { extensions: { code: 'UNAUTHENTICATED' } });
+  return viewer;
+}
+
+export function requirePermission(maybeViewer: Viewer | undefined, permission: PermissionCode): Viewer {
+  const viewer = requireViewer(maybeViewer);
+  if (!viewer.permissions.includes(permission)) {
+    throw new GraphQLError(`Your roles (${viewer.roles.join(', ') || 'none'}) do not allow this: it needs ${permission}.`, {
+      extensions: { code: 'FORBIDDEN', permission },
+    });
+  }
+  return viewer;
+}
+
+export function canSee(viewer: Viewer, assigneeId: string | null): boolean {
+  return viewer.permissions.includes('entities.read_all') || assigneeId === null || assigneeId === viewer.id;
+}
+
+/** Contact fields as this viewer may see them. */
+export function contactFor<T extends { clientEmail?: string | null; clientPhone?: string | null }>(viewer: Viewer | undefined, row: T): T {
+  if (viewer?.permissions.includes('pii.read')) return row;
+  return { ...row, clientEmail: maskEmail(row.clientEmail), clientPhone: maskPhone(row.clientPhone) };
+}
