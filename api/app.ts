@@ -96,6 +96,7 @@ export function buildApp(deps: AppDeps): App {
         sessions,
         viewer: bearer ? await sessions.viewer(bearer) : undefined,
         client: { ip: req?.ip ?? null, userAgent: req?.header('user-agent') ?? null },
+        idempotencyKey: req?.header('idempotency-key') ?? undefined,
       };
     },
     maskedErrors: {

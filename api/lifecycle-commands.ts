@@ -3,7 +3,7 @@
  * create entities and change them. Creation is update-with-start, one round trip; every
  * change is an Update whose id is the caller's transition id.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
 import { inquiryWorkflowType, type InquiryWorkflowInput, type NewInquiry } from '../workflows/inquiry/messages.ts';
@@ -71,22 +71,31 @@ export function startException(client: Client, exception: NewException, extra: {
   return startLifecycle(client, exceptionWorkflowType, exceptionWorkflowId(exception.id), 'exception', { exception, ...extra }, options);
 }
 
+/**
+ * The Update id: the transition id plus a digest of what is asked. Temporal answers a repeated
+ * identical request itself; the same transition id with a different request reaches the
+ * lifecycle, which refuses it (CONFLICT) instead of returning an unrelated first result.
+ */
+function updateIdOf(transitionId: string, request: unknown): string {
+  return `${transitionId}#${createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 16)}`;
+}
+
 export function transition(
   handle: WorkflowHandle, to: string, options: { actor: Actor; transitionId?: string; data?: Record<string, unknown>; reason?: string },
 ): Promise<TransitionResult> {
   const transitionId = options.transitionId ?? randomUUID();
   return handle.executeUpdate(transitionUpdate, {
-    updateId: transitionId,
+    updateId: updateIdOf(transitionId, [to, options.data ?? null]),
     args: [{ to, transitionId, actor: options.actor, data: options.data, reason: options.reason }],
   });
 }
 
 export function assign(handle: WorkflowHandle, assigneeId: string | null, options: { actor: Actor; transitionId?: string; reason?: string }): Promise<ChangeResult> {
   const transitionId = options.transitionId ?? randomUUID();
-  return handle.executeUpdate(assignUpdate, { updateId: transitionId, args: [{ assigneeId, transitionId, actor: options.actor, reason: options.reason }] });
+  return handle.executeUpdate(assignUpdate, { updateId: updateIdOf(transitionId, ['assign', assigneeId]), args: [{ assigneeId, transitionId, actor: options.actor, reason: options.reason }] });
 }
 
 export function addNote(handle: WorkflowHandle, text: string, options: { actor: Actor; transitionId?: string }): Promise<ChangeResult> {
   const transitionId = options.transitionId ?? randomUUID();
-  return handle.executeUpdate(addNoteUpdate, { updateId: transitionId, args: [{ text, transitionId, actor: options.actor }] });
+  return handle.executeUpdate(addNoteUpdate, { updateId: updateIdOf(transitionId, ['note', text]), args: [{ text, transitionId, actor: options.actor }] });
 }

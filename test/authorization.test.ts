@@ -18,33 +18,46 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const OPERATIONS: Array<{ name: string; permission: PermissionCode | null; query: string }> = [
-  { name: 'me', permission: null, query: '{ me { id } }' },
-  { name: 'inquiries', permission: 'inquiries.read', query: '{ inquiries(first: 1) { edges { cursor } } }' },
-  { name: 'inquiry', permission: 'inquiries.read', query: `{ inquiry(id: "${randomUUID()}") { id } }` },
-  { name: 'createInquiry', permission: 'inquiries.write', query: 'mutation { createInquiry(input: { source: phone, clientName: "Matrix" }) { inquiry { id } } }' },
+/** Every operation the API has; `query` gets a fresh unassigned inquiry to act on. */
+const OPERATIONS: Array<{ name: string; permission: PermissionCode | null; query: (inquiryId: string) => string }> = [
+  { name: 'me', permission: null, query: () => '{ me { id } }' },
+  { name: 'inquiries', permission: 'inquiries.read', query: () => '{ inquiries(first: 1) { edges { cursor } } }' },
+  { name: 'inquiry', permission: 'inquiries.read', query: (id) => `{ inquiry(id: "${id}") { id } }` },
+  { name: 'createInquiry', permission: 'inquiries.write', query: () => 'mutation { createInquiry(input: { source: phone, clientName: "Matrix" }) { inquiry { id } } }' },
+  { name: 'changeStatus', permission: 'inquiries.write', query: (id) => `mutation { changeStatus(input: { entity: { type: inquiry, id: "${id}" }, to: "qualified" }) { to } }` },
+  { name: 'assign', permission: 'inquiries.write', query: (id) => `mutation { assign(input: { entity: { type: inquiry, id: "${id}" }, assigneeId: null }) { entityId } }` },
+  { name: 'addNote', permission: 'inquiries.write', query: (id) => `mutation { addNote(input: { entity: { type: inquiry, id: "${id}" }, text: "matrix" }) { entityId } }` },
 ];
 
 const matrix = ROLE_CODES.flatMap((role) => OPERATIONS.map((op) => ({
   role, op: op.name, query: op.query, allowed: op.permission === null || (ROLES[role].permissions as readonly string[]).includes(op.permission),
 })));
 
+async function freshInquiry(): Promise<string> {
+  const created = await platform.gql<{ createInquiry: { inquiry: { id: string } } }>('mutation { createInquiry(input: { source: web, clientName: "Matrix subject" }) { inquiry { id } } }');
+  return created.data!.createInquiry.inquiry.id;
+}
+
+const changes = async (id: string) => Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>('SELECT count(*) AS n FROM audit_log WHERE entity_id = ?', [id]))[0]?.n);
+
 const inquiryCount = async () => Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>('SELECT count(*) AS n FROM inquiries'))[0]?.n);
 
 describe('role × operation', () => {
   test.each(matrix)('$role → $op: allowed=$allowed', async ({ role, query, allowed }) => {
-    const before = await inquiryCount();
-    const result = await platform.gql(query, undefined, { authorization: `Bearer ${await platform.tokenOf(role as RoleCode)}` });
+    const subject = await freshInquiry();
+    const [before, changesBefore] = [await inquiryCount(), await changes(subject)];
+    const result = await platform.gql(query(subject), undefined, { authorization: `Bearer ${await platform.tokenOf(role as RoleCode)}` });
     if (allowed) {
       expect(result.errors).toBeUndefined();
     } else {
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
       expect(await inquiryCount()).toBe(before);
+      expect(await changes(subject)).toBe(changesBefore);
     }
   });
 
   test.each(OPERATIONS.filter((op) => op.permission))('anonymous → $name is UNAUTHENTICATED', async ({ query }) => {
-    expect((await platform.gql(query, undefined, { authorization: '' })).errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await platform.gql(query(randomUUID()), undefined, { authorization: '' })).errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 

@@ -16,6 +16,8 @@ export interface ApiContext {
   readonly viewer: Viewer | undefined;
   readonly sessions: Sessions;
   readonly client: ClientInfo;
+  /** The request's Idempotency-Key header, if any. */
+  readonly idempotencyKey: string | undefined;
   readonly temporal: Client;
   readonly log: Logger;
   readonly requestId: string;

@@ -6,6 +6,7 @@ import { createSchema } from 'graphql-yoga';
 import type { ApiContext, ServerContext } from './context.ts';
 import { authResolvers } from './resolvers/auth.ts';
 import { inquiryResolvers } from './resolvers/inquiries.ts';
+import { lifecycleResolvers } from './resolvers/lifecycle.ts';
 
 export const SCHEMA_PATH = path.resolve(import.meta.dirname, '../../schema.graphql');
 
@@ -30,6 +31,6 @@ const DateTime = new GraphQLScalarType({
 export function buildSchema() {
   return createSchema<ServerContext & ApiContext>({
     typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
-    resolvers: [{ DateTime }, authResolvers, inquiryResolvers],
+    resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers],
   });
 }

@@ -195,7 +195,12 @@ export class LifecycleMachine {
 
   validateTransition(request: TransitionRequest): void {
     this.validateChange(request.transitionId, request.actor);
-    if (this.previous(request.transitionId)) return; // a retry: answered with the first result
+    const earlier = this.previous<TransitionResult>(request.transitionId);
+    if (earlier) {
+      // A retry is answered with the first result; the same id for another change is a mistake.
+      if ('to' in earlier && earlier.to === request.to) return;
+      throw toFailure(new DomainError('CONFLICT', `Transition id ${request.transitionId} was already used for another change.`, { field: 'transitionId' }));
+    }
     try {
       this.checkTransition(request, {});
     } catch (error) {

@@ -1,0 +1,100 @@
+/**
+ * Status changes, assignment and notes for every lifecycle entity: each is a workflow Update on
+ * the entity's workflow, never a write. The caller's Idempotency-Key becomes the transition id,
+ * so a retried request returns the first result and changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import { Booking, Exception, Inquiry, Task } from '../../../db/entities/index.ts';
+import type { PermissionCode } from '../../../domain/access.ts';
+import { inquiryWorkflowId, type InquirySource } from '../../../domain/inquiry.ts';
+import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
+import { bookingWorkflowId } from '../../../workflows/booking/messages.ts';
+import { exceptionWorkflowId, taskWorkflowId } from '../../../workflows/work-item/messages.ts';
+import { canSee, requirePermission } from '../../auth/authorize.ts';
+import { addNote, assign, transition } from '../../lifecycle-commands.ts';
+import type { ApiContext } from '../context.ts';
+
+const WRITE: Record<LifecycleEntityType, PermissionCode> = {
+  inquiry: 'inquiries.write', booking: 'bookings.write', task: 'tasks.write', exception: 'exceptions.write',
+};
+const ROWS = { inquiry: Inquiry, booking: Booking, task: Task, exception: Exception } as const;
+
+interface EntityRef {
+  type: LifecycleEntityType;
+  id: string;
+}
+
+interface ChangeStatusInput {
+  entity: EntityRef;
+  to: string;
+  reason?: string | null;
+  depositAmount?: string | null;
+  depositRequired?: string | null;
+  closedReason?: string | null;
+}
+
+const notFound = (ref: EntityRef) => new GraphQLError(`No ${ref.type} ${ref.id}.`, { extensions: { code: 'NOT_FOUND', entityType: ref.type, entityId: ref.id } });
+
+/** Checks the viewer may change this entity and returns its workflow. */
+async function workflowOf(ctx: ApiContext, ref: EntityRef): Promise<WorkflowHandle> {
+  const viewer = requirePermission(ctx.viewer, WRITE[ref.type]);
+  if (!z.uuid().safeParse(ref.id).success) throw notFound(ref);
+  const row = (await ctx.em.findOne(ROWS[ref.type] as typeof Inquiry, { id: ref.id })) as Inquiry | Booking | Task | Exception | null;
+  const assignee = (row?.assignedTo as { id: string } | null | undefined)?.id ?? null;
+  // Outside the viewer's policy reads as absent, as in queries.
+  if (!row || !canSee(viewer, assignee)) throw notFound(ref);
+  return (ctx.temporal as Client).workflow.getHandle(workflowIdOf(ref, row));
+}
+
+function workflowIdOf(ref: EntityRef, row: Inquiry | Booking | Task | Exception): string {
+  switch (ref.type) {
+    case 'inquiry': {
+      const inquiry = row as Inquiry;
+      return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as InquirySource, externalRef: inquiry.externalRef ?? null });
+    }
+    case 'booking':
+      return bookingWorkflowId(row.id);
+    case 'task':
+      return taskWorkflowId(row.id);
+    case 'exception':
+      return exceptionWorkflowId(row.id);
+  }
+}
+
+/** The caller's Idempotency-Key, scoped to the user; a fresh id without one. */
+function transitionIdOf(ctx: ApiContext): string {
+  const key = ctx.idempotencyKey;
+  if (key === undefined) return randomUUID();
+  if (!/^[\w.:-]{8,200}$/.test(key)) {
+    throw new GraphQLError('Idempotency-Key must be 8 to 200 letters, digits, dots, colons, dashes or underscores.', { extensions: { code: 'VALIDATION', field: 'Idempotency-Key' } });
+  }
+  return `${ctx.viewer?.id ?? 'anonymous'}:${key}`;
+}
+
+const actorOf = (ctx: ApiContext) => ({ type: 'user' as const, userId: ctx.viewer?.id });
+
+export const lifecycleResolvers = {
+  Mutation: {
+    async changeStatus(_: unknown, args: { input: ChangeStatusInput }, ctx: ApiContext) {
+      const { entity, to, reason, depositAmount, depositRequired, closedReason } = args.input;
+      const handle = await workflowOf(ctx, entity);
+      const data = Object.fromEntries(Object.entries({ depositAmount, depositRequired, closedReason }).filter(([, v]) => v !== null && v !== undefined));
+      const result = await transition(handle, to, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx), reason: reason ?? undefined, data });
+      return { ...result, entityType: entity.type };
+    },
+    async assign(_: unknown, args: { input: { entity: EntityRef; assigneeId?: string | null; reason?: string | null } }, ctx: ApiContext) {
+      const { entity, assigneeId, reason } = args.input;
+      const handle = await workflowOf(ctx, entity);
+      const result = await assign(handle, assigneeId ?? null, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx), reason: reason ?? undefined });
+      return { ...result, entityType: entity.type };
+    },
+    async addNote(_: unknown, args: { input: { entity: EntityRef; text: string } }, ctx: ApiContext) {
+      const handle = await workflowOf(ctx, args.input.entity);
+      const result = await addNote(handle, args.input.text, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx) });
+      return { ...result, entityType: args.input.entity.type };
+    },
+  },
+};
