@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import { bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
 import { inquiryWorkflowType, type InquiryWorkflowInput, type NewInquiry } from '../workflows/inquiry/messages.ts';
-import { inquiryWorkflowId } from '../domain/inquiry.ts';
+import { inquiryWorkflowId, type InquirySource } from '../domain/inquiry.ts';
+import type { LifecycleEntityType } from '../domain/lifecycles.ts';
 import {
   addNoteUpdate, assignUpdate, awaitCreatedUpdate, transitionUpdate,
   type Actor, type ChangeResult, type Created, type TransitionResult,
@@ -53,6 +54,20 @@ async function startLifecycle<I extends { requestId?: string | undefined }>(
   });
   const created = await client.workflow.executeUpdateWithStart(awaitCreatedUpdate, { args: [requestId], startWorkflowOperation });
   return { created, handle: client.workflow.getHandle(workflowId) };
+}
+
+/** The workflow of an entity's row (an inquiry's id comes from its business key). */
+export function workflowIdOfRow(type: LifecycleEntityType, row: { id: string; source?: string; externalRef?: string | null }): string {
+  switch (type) {
+    case 'inquiry':
+      return inquiryWorkflowId({ id: row.id, source: row.source as InquirySource, externalRef: row.externalRef ?? null });
+    case 'booking':
+      return bookingWorkflowId(row.id);
+    case 'task':
+      return taskWorkflowId(row.id);
+    case 'exception':
+      return exceptionWorkflowId(row.id);
+  }
 }
 
 export function startInquiry(client: Client, inquiry: NewInquiry, extra: Omit<InquiryWorkflowInput, 'inquiry'>, options?: StartOptions) {

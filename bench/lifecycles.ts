@@ -7,22 +7,19 @@
  * row in bench/RESULTS.md.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as commands from '../api/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
-import { setupDatabase } from '../db/setup.ts';
-import { startEmbeddedPostgres } from '../launcher/embedded-postgres.ts';
+import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT, TEMPORAL_CLI_PACKAGE } from '../launcher/temporal-binaries.ts';
-import { startTemporalDevServer } from '../launcher/temporal-dev-server.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWorkers } from '../worker/run.ts';
 import type { WorkflowHandle } from '@temporalio/client';
 import { noopUpdate } from './noop-workflow.ts';
-import { freePortFor } from './ports.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -57,16 +54,16 @@ async function sustained(seconds: number, concurrency: number, step: (loop: numb
   return { perSecond: completed / elapsed, completed, elapsed };
 }
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'virel-bench-'));
 const log = (msg: string) => console.log(`[bench] ${msg}`);
-const pg = await startEmbeddedPostgres({ dataDir, port: await freePortFor(), onWarning: () => undefined });
-const temporal = await startTemporalDevServer({ dataDir, port: await freePortFor(), uiPort: 0, namespace: 'default', headless: true });
-const orm = await openOrm(pg.url);
-await setupDatabase(orm, { seedDemoData: true, dataDir });
-const workers = await startWorkers({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', metricsAddress: undefined, logger: createLogger({ level: 'warn', service: 'bench' }) });
-const connection = await Connection.connect({ address: temporal.address });
+const servers = await startScratchServers('bench');
+const orm = await openOrm(servers.databaseUrl);
+const workers = await startWorkers({
+  databaseUrl: servers.databaseUrl, temporalAddress: servers.temporalAddress, namespace: 'default', metricsAddress: undefined,
+  logger: createLogger({ level: 'warn', service: 'bench' }),
+});
+const connection = await Connection.connect({ address: servers.temporalAddress });
 const client = new Client({ connection });
-const noopConnection = await NativeConnection.connect({ address: temporal.address });
+const noopConnection = await NativeConnection.connect({ address: servers.temporalAddress });
 const noopWorker = await Worker.create({
   connection: noopConnection,
   taskQueue: 'bench-noop',
@@ -175,7 +172,5 @@ try {
   await workers.shutdown();
   await connection.close();
   await orm.close();
-  await temporal.stop();
-  await pg.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await servers.stop();
 }

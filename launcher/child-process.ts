@@ -51,22 +51,6 @@ export async function stopStaleProcess(pidFile: string, commandMarker: string, s
   await rm(pidFile, { force: true });
 }
 
-/** Fails with a clear message if something already listens on host:port. */
-export async function assertPortFree(host: string, port: number, what: string, setting: string): Promise<void> {
-  const { createServer } = await import('node:net');
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`${host}:${port} (${what}) is already in use by another process. Stop it, or choose another port with ${setting}.`)
-          : error,
-      ),
-    );
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
-}
-
 export async function startSupervised(
   name: string,
   command: string,

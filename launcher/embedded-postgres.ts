@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assertPortFree, stopStaleProcess } from './child-process.ts';
+import { stopStaleProcess } from './child-process.ts';
+import { assertPortFree } from './ports.ts';
 
 export interface EmbeddedDatabase {
   readonly url: string;

@@ -5,7 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { assertPortFree, startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
+import { startSupervised, stopStaleProcess, type Supervised } from './child-process.ts';
+import { assertPortFree } from './ports.ts';
 import { resolveTemporalCli } from './temporal-binaries.ts';
 
 export interface DevServerOptions {

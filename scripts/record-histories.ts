@@ -4,11 +4,10 @@
  * would break running workflows (non-determinism) fails CI. Re-record only on purpose, after a
  * change made replay-safe (patched) or for a new scenario: `npm run record-histories`.
  *
- * Starts its own embedded PostgreSQL and Temporal dev server in a throwaway folder.
+ * Runs on scratch servers of its own (launcher/scratch-servers.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
@@ -16,10 +15,8 @@ import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import * as commands from '../api/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
-import { setupDatabase } from '../db/setup.ts';
-import { startEmbeddedPostgres } from '../launcher/embedded-postgres.ts';
+import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT, resolveTemporalCli } from '../launcher/temporal-binaries.ts';
-import { startTemporalDevServer } from '../launcher/temporal-dev-server.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWorkers } from '../worker/run.ts';
 import { rescheduleUpdate } from '../workflows/booking/messages.ts';
@@ -30,18 +27,18 @@ const run = promisify(execFile);
 
 /** The history in the official CLI's JSON form (what `temporal workflow show -o json` prints). */
 async function historyJson(handle: WorkflowHandle): Promise<string> {
-  const { stdout } = await run(await resolveTemporalCli(), ['workflow', 'show', '--address', temporal.address, '--workflow-id', handle.workflowId, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(await resolveTemporalCli(), ['workflow', 'show', '--address', servers.temporalAddress, '--workflow-id', handle.workflowId, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 const system = { type: 'system' } as const;
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'virel-histories-'));
-const pg = await startEmbeddedPostgres({ dataDir, port: 54499, onWarning: () => undefined });
-const temporal = await startTemporalDevServer({ dataDir, port: 7299, uiPort: 0, namespace: 'default', headless: true });
-const orm = await openOrm(pg.url);
-await setupDatabase(orm, { seedDemoData: true, dataDir });
-const workers = await startWorkers({ databaseUrl: pg.url, temporalAddress: temporal.address, namespace: 'default', metricsAddress: undefined, logger: createLogger({ level: 'warn', service: 'record' }) });
-const connection = await Connection.connect({ address: temporal.address });
+const servers = await startScratchServers('histories');
+const orm = await openOrm(servers.databaseUrl);
+const workers = await startWorkers({
+  databaseUrl: servers.databaseUrl, temporalAddress: servers.temporalAddress, namespace: 'default', metricsAddress: undefined,
+  logger: createLogger({ level: 'warn', service: 'record' }),
+});
+const connection = await Connection.connect({ address: servers.temporalAddress });
 const client = new Client({ connection });
 
 try {
@@ -96,7 +93,5 @@ try {
   await workers.shutdown();
   await connection.close();
   await orm.close();
-  await temporal.stop();
-  await pg.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await servers.stop();
 }

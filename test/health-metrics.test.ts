@@ -14,7 +14,7 @@ import { migrate, openOrm } from '../db/orm.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../launcher/embedded-postgres.ts';
 import { startTemporalDevServer, type DevServer } from '../launcher/temporal-dev-server.ts';
 import { createLogger } from '../platform/logger.ts';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../launcher/ports.ts';
 
 let dataDir: string;
 let pg: EmbeddedDatabase;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PROJECT_ROOT, resolveTemporalCli } from '../launcher/temporal-binaries.ts';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../launcher/ports.ts';
 
 const run = promisify(execFile);
 let dataDir: string;

@@ -8,16 +8,11 @@ import { writeChangeRecord } from './change-record.ts';
 import { nonRetryable } from './errors.ts';
 import { nextRef } from './refs.ts';
 
-export interface BookingFacts extends Record<string, unknown> {
-  readonly clientId: string;
-  readonly modelId: string;
-  readonly locationId: string;
-  readonly startAt: string;
-  readonly endAt: string;
-  readonly priceTotal: string;
+/** What the booking lifecycle needs to know for its guards and timers. */
+export type BookingFacts = Pick<NewBooking, 'clientId' | 'modelId' | 'locationId' | 'startAt' | 'endAt' | 'priceTotal'> & {
   readonly depositRequired: string | null;
   readonly inquiryId: string | null;
-}
+};
 
 export function createBookingStore({ orm }: ActivityDeps) {
   return {
@@ -56,10 +51,11 @@ export function createBookingStore({ orm }: ActivityDeps) {
     },
 
     /** Moves a booking's time; the workflow then resets its timers. */
-    async rescheduleBooking(input: { bookingId: string; startAt: string; endAt: string; transitionId: string; actor: Actor; reason?: string | undefined }): Promise<{ alreadyApplied: boolean }> {
+    async rescheduleBooking(input: { bookingId: string; startAt: string; endAt: string; transitionId: string; actor: Actor; reason?: string | undefined }): Promise<void> {
       return orm.em.fork().transactional(async (em) => {
         const booking = await em.findOneOrFail(Booking, { id: input.bookingId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-        if (await em.findOne(AuditLog, { entityType: 'booking', entityId: input.bookingId, transitionId: input.transitionId })) return { alreadyApplied: true };
+        // Applied by an earlier attempt of this request: nothing to do.
+        if (await em.findOne(AuditLog, { entityType: 'booking', entityId: input.bookingId, transitionId: input.transitionId })) return;
         const before = { start_at: booking.startAt.toISOString(), end_at: booking.endAt.toISOString() };
         booking.startAt = new Date(input.startAt);
         booking.endAt = new Date(input.endAt);
@@ -70,7 +66,6 @@ export function createBookingStore({ orm }: ActivityDeps) {
           payload: { ref: booking.ref, ...before, new_start_at: input.startAt, new_end_at: input.endAt, reason: input.reason ?? null },
           metadata: input.reason ? { reason: input.reason } : undefined,
         });
-        return { alreadyApplied: false };
       });
     },
   };

@@ -6,12 +6,11 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLog, User, type Exception, type Inquiry, type Task } from '../../db/entities/index.ts';
+import { AuditLog, LIFECYCLE_ROWS, User, type Exception, type Inquiry, type LifecycleRow, type Task } from '../../db/entities/index.ts';
 import type { LifecycleEntityType } from '../../domain/lifecycles.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { CHANGES_CHANNEL, writeChangeRecord, writeEventRecord } from './change-record.ts';
-import { entityOf, type LifecycleRow } from './entities.ts';
 import { nonRetryable } from './errors.ts';
 import { restartSlaClock } from './sla.ts';
 
@@ -44,18 +43,19 @@ export interface ChangeOutcome {
 const FINAL_TASK = ['done', 'failed', 'cancelled'];
 const FINAL_EXCEPTION = ['resolved', 'dismissed'];
 
+/** The outcome of a change found already committed, from its audit entry. */
+function appliedEarlier(createdAt: Date | string, before: Record<string, unknown> | null, after: Record<string, unknown> | null): ChangeOutcome {
+  const { status: _status, assigned_to: _assignee, ...facts } = after ?? {};
+  return { alreadyApplied: true, at: new Date(createdAt).toISOString(), facts, recorded: { before, after } };
+}
+
 async function alreadyApplied(em: EntityManager, entityType: string, entityId: string, transitionId: string): Promise<ChangeOutcome | undefined> {
   const entry = await em.findOne(AuditLog, { entityType, entityId, transitionId });
-  if (!entry) return undefined;
-  const recorded = { before: (entry.before ?? null) as Record<string, unknown> | null, after: (entry.after ?? null) as Record<string, unknown> | null };
-  const facts = { ...(recorded.after ?? {}) };
-  delete facts.status;
-  delete facts.assigned_to;
-  return { alreadyApplied: true, at: entry.createdAt.toISOString(), facts, recorded };
+  return entry ? appliedEarlier(entry.createdAt, entry.before ?? null, entry.after ?? null) : undefined;
 }
 
 async function lockRow(em: EntityManager, entityType: LifecycleEntityType, entityId: string): Promise<LifecycleRow> {
-  const row = await em.findOne(entityOf(entityType) as typeof Inquiry, { id: entityId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const row = await em.findOne(LIFECYCLE_ROWS[entityType] as typeof Inquiry, { id: entityId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!row) throw nonRetryable('NOT_FOUND', `No ${entityType} ${entityId}.`, { entityType, entityId });
   return row as LifecycleRow;
 }
@@ -145,11 +145,7 @@ export function createTransitionStore({ orm }: ActivityDeps) {
       const [result] = await orm.em.getConnection().execute<Array<{
         moved: number; current_status: string | null; prior: { created_at: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
       }>>(sql, params);
-      if (result?.prior) {
-        const facts = { ...(result.prior.after ?? {}) };
-        delete facts.status;
-        return { alreadyApplied: true, at: new Date(result.prior.created_at).toISOString(), facts, recorded: { before: result.prior.before, after: result.prior.after } };
-      }
+      if (result?.prior) return appliedEarlier(result.prior.created_at, result.prior.before, result.prior.after);
       if (result?.moved === 1) return { alreadyApplied: false, at: now.toISOString(), facts: {} };
       // The row matched when this statement began but another writer moved it first (a stuck
       // earlier attempt of this same transition): retrying finds that attempt's audit entry.

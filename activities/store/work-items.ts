@@ -39,70 +39,75 @@ export interface SlaBreachOutcome {
 
 type Kind = 'task' | 'exception';
 
-async function slaFor(em: EntityManager, kind: Kind, type: string, level: string, now: Date) {
-  const terms = await findSlaPolicy(em, kind === 'task' ? 'task_type' : 'exception_type', type, level);
-  return { terms, times: terms ? slaTimes(terms, now) : undefined };
+interface WorkItemSpec {
+  readonly kind: Kind;
+  readonly id: string;
+  readonly type: string;
+  /** Priority of a task, severity of an exception: what SLA policies and escalation key on. */
+  readonly level: string;
+  readonly subjectType: string;
+  readonly subjectId: string;
+  readonly assigneeId: string | null;
+  /** The kind's own columns, and what its audit entry and event say about it. */
+  readonly columns: Record<string, unknown>;
+  readonly described: Record<string, unknown>;
+  readonly actor: Actor;
+  readonly transitionId: string;
+  readonly at: string;
+}
+
+/** Creates a task or exception with its SLA (idempotent by id), audit entry and `<kind>.created`. */
+async function createWorkItem(em: EntityManager, spec: WorkItemSpec): Promise<WorkItemCreated> {
+  const entity = spec.kind === 'task' ? Task : (Exception as unknown as typeof Task);
+  const existing = (await em.findOne(entity, { id: spec.id })) as Task | Exception | null;
+  // The SLA clock starts at the row's own creation instant (workflow time).
+  const now = existing?.createdAt ?? new Date(spec.at);
+  const terms = await findSlaPolicy(em, spec.kind === 'task' ? 'task_type' : 'exception_type', spec.type, spec.level);
+  const times = terms ? slaTimes(terms, now) : undefined;
+  const facts = {
+    type: spec.type, level: spec.level, subjectType: spec.subjectType, subjectId: spec.subjectId, slaBreached: existing?.slaBreached ?? false,
+    slaDeadlineAt: (existing?.slaDeadlineAt ?? times?.slaDeadlineAt)?.toISOString() ?? null,
+    slaWarningAt: (existing?.slaWarningAt ?? times?.slaWarningAt)?.toISOString() ?? null,
+    escalation: terms?.escalation ?? {},
+  };
+  if (existing) return { ref: existing.ref, status: existing.status, assigneeId: (existing.assignedTo as { id: string } | null)?.id ?? null, facts };
+  const ref = await nextRef(em, spec.kind);
+  em.create(entity, {
+    id: spec.id, ref, type: spec.type, entityType: spec.subjectType, entityId: spec.subjectId, assignedTo: spec.assigneeId,
+    slaDeadlineAt: times?.slaDeadlineAt ?? null, slaWarningAt: times?.slaWarningAt ?? null, createdAt: now, ...spec.columns,
+  } as never);
+  await em.flush();
+  const snapshot = {
+    ref, type: spec.type, ...spec.described, entity_type: spec.subjectType, entity_id: spec.subjectId,
+    assigned_to: spec.assigneeId, sla_deadline_at: facts.slaDeadlineAt,
+  };
+  await writeChangeRecord(em, {
+    entityType: spec.kind, entityId: spec.id, action: 'CREATE', eventType: `${spec.kind}.created`, transitionId: spec.transitionId,
+    actor: spec.actor, before: null, after: { status: 'open', ...snapshot }, payload: { ...snapshot, status: 'open', [`${spec.kind}Id`]: spec.id },
+  });
+  return { ref, status: 'open', assigneeId: spec.assigneeId, facts };
 }
 
 export function createWorkItemStore({ orm }: ActivityDeps) {
   return {
     async recordTaskCreated(input: { task: NewTask; actor: Actor; transitionId: string; at: string }): Promise<WorkItemCreated> {
-      return orm.em.fork().transactional(async (em) => {
-        const t = input.task;
-        const existing = await em.findOne(Task, { id: t.id });
-        const now = existing?.createdAt ?? new Date(input.at);
-        const { terms, times } = await slaFor(em, 'task', t.type, t.priority, now);
-        const facts = {
-          type: t.type, level: t.priority, subjectType: t.entityType, subjectId: t.entityId, slaBreached: existing?.slaBreached ?? false,
-          slaDeadlineAt: (existing?.slaDeadlineAt ?? times?.slaDeadlineAt)?.toISOString() ?? null,
-          slaWarningAt: (existing?.slaWarningAt ?? times?.slaWarningAt)?.toISOString() ?? null,
-          escalation: terms?.escalation ?? {},
-        };
-        if (existing) return { ref: existing.ref, status: existing.status, assigneeId: (existing.assignedTo as { id: string } | null)?.id ?? null, facts };
-        const ref = await nextRef(em, 'task');
-        em.create(Task, {
-          id: t.id, ref, type: t.type, priority: t.priority, subject: t.subject, entityType: t.entityType, entityId: t.entityId,
-          assignedTo: t.assigneeId ?? null, dueAt: t.dueAt ? new Date(t.dueAt) : null, createdBy: input.actor.userId ?? null,
-          slaDeadlineAt: times?.slaDeadlineAt ?? null, slaWarningAt: times?.slaWarningAt ?? null, details: t.details ?? null,
-          createdAt: now, // the SLA clock starts at the row's own creation instant
-        });
-        await em.flush();
-        const snapshot = { ref, type: t.type, priority: t.priority, subject: t.subject, entity_type: t.entityType, entity_id: t.entityId, assigned_to: t.assigneeId ?? null, sla_deadline_at: facts.slaDeadlineAt };
-        await writeChangeRecord(em, {
-          entityType: 'task', entityId: t.id, action: 'CREATE', eventType: 'task.created', transitionId: input.transitionId,
-          actor: input.actor, before: null, after: { status: 'open', ...snapshot }, payload: { ...snapshot, status: 'open', taskId: t.id },
-        });
-        return { ref, status: 'open', assigneeId: t.assigneeId ?? null, facts };
-      });
+      const t = input.task;
+      return orm.em.fork().transactional((em) => createWorkItem(em, {
+        kind: 'task', id: t.id, type: t.type, level: t.priority, subjectType: t.entityType, subjectId: t.entityId, assigneeId: t.assigneeId ?? null,
+        columns: { priority: t.priority, subject: t.subject, dueAt: t.dueAt ? new Date(t.dueAt) : null, createdBy: input.actor.userId ?? null, details: t.details ?? null },
+        described: { priority: t.priority, subject: t.subject },
+        actor: input.actor, transitionId: input.transitionId, at: input.at,
+      }));
     },
 
     async recordExceptionCreated(input: { exception: NewException; actor: Actor; transitionId: string; at: string }): Promise<WorkItemCreated> {
-      return orm.em.fork().transactional(async (em) => {
-        const x = input.exception;
-        const existing = await em.findOne(Exception, { id: x.id });
-        const now = existing?.createdAt ?? new Date(input.at);
-        const { terms, times } = await slaFor(em, 'exception', x.type, x.severity, now);
-        const facts = {
-          type: x.type, level: x.severity, subjectType: x.entityType, subjectId: x.entityId, slaBreached: existing?.slaBreached ?? false,
-          slaDeadlineAt: (existing?.slaDeadlineAt ?? times?.slaDeadlineAt)?.toISOString() ?? null,
-          slaWarningAt: (existing?.slaWarningAt ?? times?.slaWarningAt)?.toISOString() ?? null,
-          escalation: terms?.escalation ?? {},
-        };
-        if (existing) return { ref: existing.ref, status: existing.status, assigneeId: (existing.assignedTo as { id: string } | null)?.id ?? null, facts };
-        const ref = await nextRef(em, 'exception');
-        em.create(Exception, {
-          id: x.id, ref, type: x.type, severity: x.severity, summary: x.summary, details: x.details ?? null, entityType: x.entityType,
-          entityId: x.entityId, assignedTo: x.assigneeId ?? null, slaDeadlineAt: times?.slaDeadlineAt ?? null, slaWarningAt: times?.slaWarningAt ?? null,
-          createdAt: now,
-        });
-        await em.flush();
-        const snapshot = { ref, type: x.type, severity: x.severity, summary: x.summary, entity_type: x.entityType, entity_id: x.entityId, assigned_to: x.assigneeId ?? null, sla_deadline_at: facts.slaDeadlineAt };
-        await writeChangeRecord(em, {
-          entityType: 'exception', entityId: x.id, action: 'CREATE', eventType: 'exception.created', transitionId: input.transitionId,
-          actor: input.actor, before: null, after: { status: 'open', ...snapshot }, payload: { ...snapshot, status: 'open', exceptionId: x.id },
-        });
-        return { ref, status: 'open', assigneeId: x.assigneeId ?? null, facts };
-      });
+      const x = input.exception;
+      return orm.em.fork().transactional((em) => createWorkItem(em, {
+        kind: 'exception', id: x.id, type: x.type, level: x.severity, subjectType: x.entityType, subjectId: x.entityId, assigneeId: x.assigneeId ?? null,
+        columns: { severity: x.severity, summary: x.summary, details: x.details ?? null },
+        described: { severity: x.severity, summary: x.summary },
+        actor: input.actor, transitionId: input.transitionId, at: input.at,
+      }));
     },
 
     /**

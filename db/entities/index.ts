@@ -129,3 +129,7 @@ export const entities = [
   RefreshToken,
   IdempotencyKey,
 ] as const;
+
+/** The row each lifecycle entity type (inquiry, booking, task, exception) lives in. */
+export const LIFECYCLE_ROWS = { inquiry: Inquiry, booking: Booking, task: Task, exception: Exception } as const;
+export type LifecycleRow = Inquiry | Booking | Task | Exception;

@@ -77,16 +77,12 @@ function registerReschedule(machine: LifecycleMachine): void {
   setHandler(
     rescheduleUpdate,
     (request) =>
-      machine.exclusive(async () => {
+      machine.change(request.transitionId, async () => {
         const { startAt, endAt, transitionId, actor, reason } = request;
-        const result = { entityId: machine.state.entityId, transitionId, duplicate: true };
-        if (machine.state.applied.some(([id]) => id === transitionId)) return result;
         // Committed either now or by an earlier attempt of this same request: adopt the times.
         await activity(() => storeWrites.rescheduleBooking({ bookingId: machine.state.entityId, startAt, endAt, transitionId, actor, reason }));
         machine.state.facts = { ...machine.state.facts, startAt, endAt };
-        const applied = { ...result, duplicate: false };
-        machine.remember(transitionId, applied);
-        return applied;
+        return false;
       }),
     {
       validator: (request) => {

@@ -273,10 +273,23 @@ export class LifecycleMachine {
     return result;
   }
 
-  async assign(request: AssignRequest): Promise<ChangeResult> {
+  /**
+   * Runs a change that is not a status (assign, note, reschedule) under the lock, once per
+   * transition id: `apply` commits it, adopts it into the state and says whether it was a
+   * duplicate (an old id whose effect is already in the database).
+   */
+  change(transitionId: string, apply: () => Promise<boolean>): Promise<ChangeResult> {
     return this.exclusive(async () => {
-      const earlier = this.previous<ChangeResult>(request.transitionId);
+      const earlier = this.previous<ChangeResult>(transitionId);
       if (earlier) return { ...earlier, duplicate: true };
+      const result: ChangeResult = { entityId: this.state.entityId, transitionId, duplicate: await apply() };
+      this.remember(transitionId, result);
+      return result;
+    });
+  }
+
+  assign(request: AssignRequest): Promise<ChangeResult> {
+    return this.change(request.transitionId, async () => {
       const outcome = await activity(() => storeWrites.applyAssignment({
         entityType: this.entityType,
         entityId: this.state.entityId,
@@ -287,32 +300,28 @@ export class LifecycleMachine {
         reason: request.reason,
         at: new Date().toISOString(),
       }));
+      // Committed by an earlier attempt of this same request (crash): adopt it, as for transitions.
       const adopt = !outcome.alreadyApplied || (outcome.recorded?.after?.assigned_to ?? null) === request.assigneeId;
       if (adopt) {
         this.state.assigneeId = request.assigneeId;
         this.state.facts = { ...this.state.facts, ...outcome.facts };
       }
-      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: !adopt };
-      this.remember(request.transitionId, result);
-      return result;
+      return !adopt;
     });
   }
 
-  async addNote(request: NoteRequest): Promise<ChangeResult> {
-    return this.exclusive(async () => {
-      const earlier = this.previous<ChangeResult>(request.transitionId);
-      if (earlier) return { ...earlier, duplicate: true };
+  addNote(request: NoteRequest): Promise<ChangeResult> {
+    const text = request.text.trim();
+    return this.change(request.transitionId, async () => {
       const outcome = await activity(() => storeWrites.addNote({
         entityType: this.entityType,
         entityId: this.state.entityId,
-        text: request.text.trim(),
+        text,
         transitionId: request.transitionId,
         actor: request.actor,
         at: new Date().toISOString(),
       }));
-      const result: ChangeResult = { entityId: this.state.entityId, transitionId: request.transitionId, duplicate: outcome.alreadyApplied };
-      this.remember(request.transitionId, result);
-      return result;
+      return outcome.alreadyApplied && outcome.recorded?.after?.note !== text;
     });
   }
 

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
-import { INQUIRY_SOURCES, PRIORITIES, inquiryWorkflowId, type InquirySource } from '../../../domain/inquiry.ts';
+import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
-import { startInquiry } from '../../lifecycle-commands.ts';
+import { startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { ApiContext } from '../context.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
@@ -42,10 +42,6 @@ export function validationError(error: z.ZodError): GraphQLError {
   });
 }
 
-/** Rows carry the source as text; it was validated as an InquirySource when written. */
-export function inquiryWorkflowIdOf(inquiry: { id: string; source: string; externalRef?: string | null }): string {
-  return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as InquirySource, externalRef: inquiry.externalRef ?? null });
-}
 
 const assigneeOf = (row: Inquiry): string | null => (row.assignedTo as { id: string } | null)?.id ?? null;
 
@@ -96,7 +92,7 @@ export const inquiryResolvers = {
         actor: { type: 'user', userId: viewer.id },
         requestId: ctx.requestId,
       };
-      const workflowId = inquiryWorkflowIdOf({ id, source: input.source, externalRef: input.externalRef ?? null });
+      const workflowId = workflowIdOfRow('inquiry', { id, source: input.source, externalRef: input.externalRef ?? null });
       const { created } = await startInquiry(ctx.temporal, workflowInput.inquiry, { actor: workflowInput.actor, requestId: workflowInput.requestId }, {
         staticSummary: `Inquiry from ${input.source}${input.externalRef ? ` (${input.externalRef})` : ''}${input.clientName ? ` • ${input.clientName}` : ''}`,
         staticDetails: [
@@ -114,6 +110,6 @@ export const inquiryResolvers = {
   Inquiry: {
     clientEmail: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientEmail: row.clientEmail }).clientEmail,
     clientPhone: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientPhone: row.clientPhone }).clientPhone,
-    workflowId: (inquiry: { id: string; source: string; externalRef?: string | null }) => inquiryWorkflowIdOf(inquiry),
+    workflowId: (inquiry: Inquiry) => workflowIdOfRow('inquiry', inquiry),
   },
 };

@@ -4,23 +4,19 @@
  * so a retried request returns the first result and changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
-import { Booking, Exception, Inquiry, Task } from '../../../db/entities/index.ts';
+import { LIFECYCLE_ROWS, type Inquiry, type LifecycleRow } from '../../../db/entities/index.ts';
 import type { PermissionCode } from '../../../domain/access.ts';
-import { inquiryWorkflowId, type InquirySource } from '../../../domain/inquiry.ts';
 import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
-import { bookingWorkflowId } from '../../../workflows/booking/messages.ts';
-import { exceptionWorkflowId, taskWorkflowId } from '../../../workflows/work-item/messages.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
-import { addNote, assign, transition } from '../../lifecycle-commands.ts';
+import { addNote, assign, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import type { ApiContext } from '../context.ts';
 
 const WRITE: Record<LifecycleEntityType, PermissionCode> = {
   inquiry: 'inquiries.write', booking: 'bookings.write', task: 'tasks.write', exception: 'exceptions.write',
 };
-const ROWS = { inquiry: Inquiry, booking: Booking, task: Task, exception: Exception } as const;
 
 interface EntityRef {
   type: LifecycleEntityType;
@@ -42,26 +38,11 @@ const notFound = (ref: EntityRef) => new GraphQLError(`No ${ref.type} ${ref.id}.
 async function workflowOf(ctx: ApiContext, ref: EntityRef): Promise<WorkflowHandle> {
   const viewer = requirePermission(ctx.viewer, WRITE[ref.type]);
   if (!z.uuid().safeParse(ref.id).success) throw notFound(ref);
-  const row = (await ctx.em.findOne(ROWS[ref.type] as typeof Inquiry, { id: ref.id })) as Inquiry | Booking | Task | Exception | null;
+  const row = (await ctx.em.findOne(LIFECYCLE_ROWS[ref.type] as typeof Inquiry, { id: ref.id })) as LifecycleRow | null;
   const assignee = (row?.assignedTo as { id: string } | null | undefined)?.id ?? null;
   // Outside the viewer's policy reads as absent, as in queries.
   if (!row || !canSee(viewer, assignee)) throw notFound(ref);
-  return (ctx.temporal as Client).workflow.getHandle(workflowIdOf(ref, row));
-}
-
-function workflowIdOf(ref: EntityRef, row: Inquiry | Booking | Task | Exception): string {
-  switch (ref.type) {
-    case 'inquiry': {
-      const inquiry = row as Inquiry;
-      return inquiryWorkflowId({ id: inquiry.id, source: inquiry.source as InquirySource, externalRef: inquiry.externalRef ?? null });
-    }
-    case 'booking':
-      return bookingWorkflowId(row.id);
-    case 'task':
-      return taskWorkflowId(row.id);
-    case 'exception':
-      return exceptionWorkflowId(row.id);
-  }
+  return ctx.temporal.workflow.getHandle(workflowIdOfRow(ref.type, row));
 }
 
 /** The caller's Idempotency-Key, scoped to the user; a fresh id without one. */
