@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'web/dist/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', '.data/**', '.tools/**', 'web/dist/**', 'bench/results/**', 'api/graphql/generated/**'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

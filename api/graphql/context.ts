@@ -22,3 +22,6 @@ export interface ApiContext {
   readonly log: Logger;
   readonly requestId: string;
 }
+
+/** What resolvers see: the generated resolver types (api/graphql/generated) are bound to it. */
+export type ResolverContext = ServerContext & ApiContext;

@@ -1,5 +1,5 @@
-/** The executable schema: schema.graphql (the contract) joined with its resolvers. */
-import { readFileSync } from 'node:fs';
+/** The executable schema: schema/*.graphql (the contract) joined with its resolvers. */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { createSchema } from 'graphql-yoga';
@@ -8,7 +8,12 @@ import { authResolvers } from './resolvers/auth.ts';
 import { inquiryResolvers } from './resolvers/inquiries.ts';
 import { lifecycleResolvers } from './resolvers/lifecycle.ts';
 
-export const SCHEMA_PATH = path.resolve(import.meta.dirname, '../../schema.graphql');
+export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../schema');
+
+/** The contract's SDL files, in a stable order. */
+export function loadTypeDefs(): string[] {
+  return readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.graphql')).sort().map((f) => readFileSync(path.join(SCHEMA_DIR, f), 'utf8'));
+}
 
 function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' ? new Date(value) : undefined;
@@ -30,7 +35,7 @@ const DateTime = new GraphQLScalarType({
 
 export function buildSchema() {
   return createSchema<ServerContext & ApiContext>({
-    typeDefs: readFileSync(SCHEMA_PATH, 'utf8'),
+    typeDefs: loadTypeDefs(),
     resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers],
   });
 }

@@ -10,7 +10,7 @@ import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
 import { startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
-import type { ApiContext } from '../context.ts';
+import type { Resolvers } from '../generated/types.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable().transform((v) => v || undefined);
@@ -45,16 +45,16 @@ export function validationError(error: z.ZodError): GraphQLError {
 
 const assigneeOf = (row: Inquiry): string | null => (row.assignedTo as { id: string } | null)?.id ?? null;
 
-export const inquiryResolvers = {
+export const inquiryResolvers: Resolvers = {
   Query: {
-    async inquiry(_: unknown, args: { id: string }, ctx: ApiContext) {
+    async inquiry(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.read');
       if (!z.uuid().safeParse(args.id).success) return null;
       const row = await ctx.em.findOne(Inquiry, { id: args.id });
       // Out of the viewer's policy reads the same as absent: it reveals nothing.
       return row && canSee(viewer, assigneeOf(row)) ? row : null;
     },
-    async inquiries(_: unknown, args: { first?: number | null; after?: string | null; status?: string | null }, ctx: ApiContext) {
+    async inquiries(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.read');
       const size = pageSize(args.first);
       const conditions: Record<string, unknown>[] = [];
@@ -69,7 +69,7 @@ export const inquiryResolvers = {
     },
   },
   Mutation: {
-    async createInquiry(_: unknown, args: { input: unknown }, ctx: ApiContext) {
+    async createInquiry(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.write');
       const parsed = createInquiryInput.safeParse(args.input);
       if (!parsed.success) throw validationError(parsed.error);
@@ -108,8 +108,8 @@ export const inquiryResolvers = {
     },
   },
   Inquiry: {
-    clientEmail: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientEmail: row.clientEmail }).clientEmail,
-    clientPhone: (row: Inquiry, _: unknown, ctx: ApiContext) => contactFor(ctx.viewer, { clientPhone: row.clientPhone }).clientPhone,
-    workflowId: (inquiry: Inquiry) => workflowIdOfRow('inquiry', inquiry),
+    clientEmail: (row, _, ctx) => contactFor(ctx.viewer, { clientEmail: row.clientEmail }).clientEmail,
+    clientPhone: (row, _, ctx) => contactFor(ctx.viewer, { clientPhone: row.clientPhone }).clientPhone,
+    workflowId: (inquiry) => workflowIdOfRow('inquiry', inquiry),
   },
 };

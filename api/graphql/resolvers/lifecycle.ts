@@ -13,6 +13,7 @@ import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import { addNote, assign, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import type { ApiContext } from '../context.ts';
+import type { Resolvers } from '../generated/types.ts';
 
 const WRITE: Record<LifecycleEntityType, PermissionCode> = {
   inquiry: 'inquiries.write', booking: 'bookings.write', task: 'tasks.write', exception: 'exceptions.write',
@@ -21,15 +22,6 @@ const WRITE: Record<LifecycleEntityType, PermissionCode> = {
 interface EntityRef {
   type: LifecycleEntityType;
   id: string;
-}
-
-interface ChangeStatusInput {
-  entity: EntityRef;
-  to: string;
-  reason?: string | null;
-  depositAmount?: string | null;
-  depositRequired?: string | null;
-  closedReason?: string | null;
 }
 
 const notFound = (ref: EntityRef) => new GraphQLError(`No ${ref.type} ${ref.id}.`, { extensions: { code: 'NOT_FOUND', entityType: ref.type, entityId: ref.id } });
@@ -57,22 +49,22 @@ function transitionIdOf(ctx: ApiContext): string {
 
 const actorOf = (ctx: ApiContext) => ({ type: 'user' as const, userId: ctx.viewer?.id });
 
-export const lifecycleResolvers = {
+export const lifecycleResolvers: Resolvers = {
   Mutation: {
-    async changeStatus(_: unknown, args: { input: ChangeStatusInput }, ctx: ApiContext) {
+    async changeStatus(_, args, ctx) {
       const { entity, to, reason, depositAmount, depositRequired, closedReason } = args.input;
       const handle = await workflowOf(ctx, entity);
       const data = Object.fromEntries(Object.entries({ depositAmount, depositRequired, closedReason }).filter(([, v]) => v !== null && v !== undefined));
       const result = await transition(handle, to, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx), reason: reason ?? undefined, data });
       return { ...result, entityType: entity.type };
     },
-    async assign(_: unknown, args: { input: { entity: EntityRef; assigneeId?: string | null; reason?: string | null } }, ctx: ApiContext) {
+    async assign(_, args, ctx) {
       const { entity, assigneeId, reason } = args.input;
       const handle = await workflowOf(ctx, entity);
       const result = await assign(handle, assigneeId ?? null, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx), reason: reason ?? undefined });
       return { ...result, entityType: entity.type };
     },
-    async addNote(_: unknown, args: { input: { entity: EntityRef; text: string } }, ctx: ApiContext) {
+    async addNote(_, args, ctx) {
       const handle = await workflowOf(ctx, args.input.entity);
       const result = await addNote(handle, args.input.text, { actor: actorOf(ctx), transitionId: transitionIdOf(ctx) });
       return { ...result, entityType: args.input.entity.type };
