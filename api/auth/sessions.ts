@@ -59,6 +59,16 @@ async function loadViewer(em: EntityManager, userId: string, sessionId: string):
   return { id: row.id, email: row.email, name: row.name, roles: row.roles ?? [], permissions: row.permissions ?? [], sessionId };
 }
 
+/** The NOTIFY channel on which every API process hears that sessions ended (to close their sockets). */
+export const SESSIONS_CHANNEL = 'virel_sessions';
+
+export type RevokedSessions = { readonly sessionId: string } | { readonly userId: string };
+
+/** NOTIFY in the caller's transaction, if any: heard only once the revocation commits. */
+async function notifyRevoked(em: EntityManager, revoked: RevokedSessions): Promise<void> {
+  await em.getConnection().execute('SELECT pg_notify(?, ?)', [SESSIONS_CHANNEL, JSON.stringify(revoked)], 'get', em.getTransactionContext());
+}
+
 export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
   async function start(em: EntityManager, user: User, familyId: string, client: ClientInfo): Promise<Session> {
     const refreshToken = newRefreshToken();
@@ -73,6 +83,7 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
 
   async function revokeFamily(em: EntityManager, familyId: string, reason: string): Promise<void> {
     await em.nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+    await notifyRevoked(em, { sessionId: familyId });
   }
 
   return {
@@ -128,6 +139,16 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
       if (!stored) return false;
       await revokeFamily(em, stored.familyId, 'logout');
       return true;
+    },
+
+    /**
+     * Ends every session of a user (disabled, password or roles changed). Pass the caller's
+     * EntityManager to make it part of its transaction.
+     */
+    async revokeUser(userId: string, reason: string, em: EntityManager = deps.orm.em.fork()): Promise<number> {
+      const revoked = await em.nativeUpdate(RefreshToken, { user: userId, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+      await notifyRevoked(em, { userId });
+      return revoked;
     },
 
     /** The active user behind a bearer token whose session is still open, or undefined. */
