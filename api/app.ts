@@ -15,6 +15,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
 import { toGraphQLError } from './graphql/errors.ts';
+import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
 import { signingKey } from './auth/tokens.ts';
@@ -85,7 +86,7 @@ export function buildApp(deps: AppDeps): App {
     graphiql: deps.production ? false : { title: 'Virel Ops — GraphQL console', subscriptionsProtocol: 'WS' },
     landingPage: false,
     logging: deps.logger.child({ component: 'graphql' }),
-    plugins: [graphqlMetrics(metrics)],
+    plugins: [graphqlMetrics(metrics), useIdempotencyKey()],
     context: async ({ req }) => {
       const bearer = /^Bearer (\S+)$/.exec(req?.header('authorization') ?? '')?.[1];
       return {

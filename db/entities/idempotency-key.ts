@@ -8,13 +8,15 @@ export const IdempotencyKey = defineEntity({
   properties: {
     id: uuidPk(),
     key: p.text(),
-    /** Caller (plain UUID, no foreign key); NULLs are distinct, so anonymous keys are not deduplicated. */
-    userId: p.uuid().nullable(),
+    /** The signed-in caller (plain UUID, no foreign key): keys are scoped per user. */
+    userId: p.uuid(),
     operation: p.text(),
     requestHash: p.text(),
+    /** The first result; NULL while the first request is still running. */
     response: p.json<unknown>().nullable(),
     createdAt: createdAt(),
   },
   uniques: [{ name: 'uq_idempotency_keys_user_key', properties: ['userId', 'key'] }],
+  indexes: [{ name: 'idx_idempotency_keys_created', properties: ['createdAt'] }],
 });
 export type IdempotencyKey = InferEntity<typeof IdempotencyKey>;

@@ -13,6 +13,7 @@ import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import { addNote, assign, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import type { ApiContext } from '../context.ts';
+import { assertIdempotencyKey } from '../idempotency.ts';
 import type { Resolvers } from '../generated/types.ts';
 
 const WRITE: Record<LifecycleEntityType, PermissionCode> = {
@@ -41,9 +42,7 @@ async function workflowOf(ctx: ApiContext, ref: EntityRef): Promise<WorkflowHand
 function transitionIdOf(ctx: ApiContext): string {
   const key = ctx.idempotencyKey;
   if (key === undefined) return randomUUID();
-  if (!/^[\w.:-]{8,200}$/.test(key)) {
-    throw new GraphQLError('Idempotency-Key must be 8 to 200 letters, digits, dots, colons, dashes or underscores.', { extensions: { code: 'VALIDATION', field: 'Idempotency-Key' } });
-  }
+  assertIdempotencyKey(key);
   return `${ctx.viewer?.id ?? 'anonymous'}:${key}`;
 }
 

@@ -1,0 +1,92 @@
+/**
+ * The Idempotency-Key header on every mutation, through the real API: a repeat returns the first
+ * result and changes nothing, the same key with another body is a CONFLICT, refused requests
+ * release their key, keys are per user, and concurrent repeats never run twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const CREATE = 'mutation Create($input: CreateInquiryInput!) { createInquiry(input: $input) { created inquiry { id ref clientName } } }';
+type Created = { createInquiry: { created: boolean; inquiry: { id: string; ref: string; clientName: string } } };
+const inquiries = async (name: string) =>
+  Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>('SELECT count(*) AS n FROM inquiries WHERE client_name = ?', [name]))[0]?.n);
+const newKey = () => ({ 'idempotency-key': `test-${randomUUID()}` });
+
+describe('Idempotency-Key', () => {
+  test('a repeated create returns the first result and creates nothing more', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    const first = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    expect(first.errors).toBeUndefined();
+    const again = await platform.gql<Created>(CREATE, { input: { clientName: name, source: 'web' } }, key);
+    expect(again).toEqual(first);
+    expect(await inquiries(name)).toBe(1);
+    // Without a key, the same body is a new request.
+    await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } });
+    expect(await inquiries(name)).toBe(2);
+  });
+
+  test('the same key with a different body is a CONFLICT and changes nothing', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    const other = await platform.gql(CREATE, { input: { source: 'phone', clientName: name } }, key);
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'Idempotency-Key' });
+    expect(other.errors?.[0]?.message).toMatch(/different request/);
+    expect(await inquiries(name)).toBe(1);
+  });
+
+  test('a refused request releases its key: the corrected request may use it', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    const refused = await platform.gql(CREATE, { input: { source: 'web', clientName: name, clientEmail: 'not-an-email' } }, key);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'clientEmail' });
+    const corrected = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name, clientEmail: 'ok@example.com' } }, key);
+    expect(corrected.errors).toBeUndefined();
+    expect(await inquiries(name)).toBe(1);
+  });
+
+  test('keys belong to their user: another user with the same key runs their own request', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    const owner = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    const manager = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, { ...key, authorization: `Bearer ${await platform.tokenOf('OPS_MANAGER')}` });
+    expect(manager.data?.createInquiry.inquiry.id).not.toBe(owner.data?.createInquiry.inquiry.id);
+    expect(await inquiries(name)).toBe(2);
+  });
+
+  test('concurrent repeats run once: the others wait for nothing and get the result or a retryable CONFLICT', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    const results = await Promise.all(Array.from({ length: 6 }, () => platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key)));
+    const ids = new Set(results.flatMap((r) => (r.data?.createInquiry ? [r.data.createInquiry.inquiry.id] : [])));
+    expect(ids.size).toBe(1);
+    for (const r of results.filter((r) => r.errors)) {
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
+      expect(r.errors?.[0]?.message).toMatch(/still running/);
+    }
+    expect(await inquiries(name)).toBe(1);
+    const after = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    expect(after.data?.createInquiry.inquiry.id).toBe([...ids][0]);
+  });
+
+  test('a malformed key is VALIDATION; queries ignore the header', async () => {
+    const bad = await platform.gql(CREATE, { input: { source: 'web', clientName: 'Bad key' } }, { 'idempotency-key': 'short' });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'Idempotency-Key' });
+    expect(await inquiries('Bad key')).toBe(0);
+    const key = newKey();
+    const q1 = await platform.gql('{ me { id } }', undefined, key);
+    const q2 = await platform.gql('{ inquiries(first: 1) { edges { cursor } } }', undefined, key);
+    expect(q1.errors).toBeUndefined();
+    expect(q2.errors).toBeUndefined();
+  });
+});
