@@ -79,6 +79,18 @@ describe('Idempotency-Key', () => {
     expect(after.data?.createInquiry.inquiry.id).toBe([...ids][0]);
   });
 
+  test('a retry after a crash that lost the first result attaches to the entity the first request created', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    const first = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    // As if the API died after the workflow committed but before the result was stored.
+    await platform.orm.em.getConnection().execute(
+      `UPDATE idempotency_keys SET response = NULL, created_at = now() - interval '10 minutes' WHERE key = ?`, [key['idempotency-key']]);
+    const retry = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    expect(retry.data?.createInquiry).toMatchObject({ created: false, inquiry: { id: first.data?.createInquiry.inquiry.id } });
+    expect(await inquiries(name)).toBe(1);
+  });
+
   test('a malformed key is VALIDATION; queries ignore the header', async () => {
     const bad = await platform.gql(CREATE, { input: { source: 'web', clientName: 'Bad key' } }, { 'idempotency-key': 'short' });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'Idempotency-Key' });

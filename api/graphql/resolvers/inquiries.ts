@@ -2,7 +2,6 @@
  * Inquiry queries read PostgreSQL; createInquiry starts the inquiry's lifecycle workflow
  * with update-with-start and returns once the workflow has committed the row.
  */
-import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry } from '../../../db/entities/index.ts';
@@ -11,6 +10,7 @@ import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.t
 import { startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
+import { newEntityId } from '../idempotency.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable().transform((v) => v || undefined);
@@ -74,7 +74,7 @@ export const inquiryResolvers: Resolvers = {
       const parsed = createInquiryInput.safeParse(args.input);
       if (!parsed.success) throw validationError(parsed.error);
       const input = parsed.data;
-      const id = randomUUID();
+      const id = newEntityId(ctx, 'inquiry');
       const workflowInput: InquiryWorkflowInput = {
         inquiry: {
           id,
