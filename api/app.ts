@@ -1,6 +1,7 @@
 /**
  * The API's composition root: Express with GraphQL Yoga at /graphql (GraphiQL for operators
- * outside production), graphql-ws subscriptions on the same path, health and metrics.
+ * outside production), graphql-ws subscriptions on the same path fed by the realtime hub
+ * (api/realtime/), health and metrics; CORS, body and operation limits in front (api/http/).
  * `buildApp()` returns `{ start, stop }` and tracks its sockets, so tests and shutdown are clean.
  */
 import { createServer, type Server } from 'node:http';
@@ -8,10 +9,12 @@ import type { Socket } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { DEFAULT_API_LIMITS, type ApiLimits } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
 import { toGraphQLError } from './graphql/errors.ts';
@@ -19,9 +22,13 @@ import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
 import { signingKey } from './auth/tokens.ts';
+import { graphqlLimits } from './http/graphql-limits.ts';
 import { healthHandler } from './http/health.ts';
 import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
 import { requestContext } from './http/request-context.ts';
+import { bodyErrors, corsFor, graphqlBody } from './http/request-guards.ts';
+import { createConnectionAuth, REALTIME_CONTEXT_KEY, type RealtimeConnection } from './realtime/connection.ts';
+import { createRealtimeHub, type RealtimeHub, type RealtimeOptions } from './realtime/hub.ts';
 
 export interface AppDeps {
   readonly orm: MikroORM;
@@ -33,11 +40,17 @@ export interface AppDeps {
   readonly production: boolean;
   /** Signs access tokens (JWT_SECRET). */
   readonly jwtSecret: string;
+  /** CORS, body and operation limits (platform/config.ts); defaults when absent. */
+  readonly limits?: ApiLimits;
+  /** For the realtime LISTEN connection; defaults to the ORM's URL. */
+  readonly databaseUrl?: string;
+  readonly realtime?: Partial<RealtimeOptions>;
 }
 
 export interface App {
   readonly url: string;
   readonly metrics: ApiMetrics;
+  readonly realtime: RealtimeHub;
   start(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -64,12 +77,22 @@ interface EnvelopedRoot {
   subscribe: (args: unknown) => never;
 }
 
+/** Yoga's server context: an HTTP request, or the authenticated socket of a graphql-ws operation. */
+type AppServerContext = ServerContext & { readonly [REALTIME_CONTEXT_KEY]?: RealtimeConnection };
+
 export function buildApp(deps: AppDeps): App {
+  const limits = deps.limits ?? DEFAULT_API_LIMITS;
   const metrics = createApiMetrics();
-  const sessions = createSessions({ orm: deps.orm, key: signingKey(deps.jwtSecret) });
+  const key = signingKey(deps.jwtSecret);
+  const sessions = createSessions({ orm: deps.orm, key });
+  const databaseUrl = deps.databaseUrl ?? deps.orm.config.get('clientUrl');
+  if (!databaseUrl) throw new Error('buildApp needs the database URL for its realtime connection');
+  const realtime = createRealtimeHub({ databaseUrl, logger: deps.logger, registry: metrics.registry, options: deps.realtime });
+  const connectionAuth = createConnectionAuth({ sessions, key, hub: realtime });
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(deps.logger, metrics));
+  app.use(corsFor(limits.corsOrigins));
 
   // Health gets a connection without the SDK's retry interceptor: one attempt per check, so
   // a check reports "down" promptly and leaves no retry timers behind.
@@ -80,20 +103,31 @@ export function buildApp(deps: AppDeps): App {
     res.send(await metrics.registry.metrics());
   });
 
-  const yoga = createYoga<ServerContext, ApiContext>({
+  const yoga = createYoga<AppServerContext, ApiContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
     graphiql: deps.production ? false : { title: 'Virel Ops — GraphQL console', subscriptionsProtocol: 'WS' },
     landingPage: false,
+    // CORS is Express's (corsFor): Yoga's default would reflect every origin.
+    cors: false,
     logging: deps.logger.child({ component: 'graphql' }),
-    plugins: [graphqlMetrics(metrics), useIdempotencyKey()],
-    context: async ({ req }) => {
+    plugins: [graphqlMetrics(metrics), useIdempotencyKey(), ...graphqlLimits(limits, deps.production)],
+    context: async (initial) => {
+      const socket = initial[REALTIME_CONTEXT_KEY];
+      if (socket) {
+        // A graphql-ws operation: the viewer authenticated when the socket connected.
+        return {
+          em: deps.orm.em.fork(), temporal: deps.temporal, log: deps.logger, requestId: 'ws', sessions,
+          viewer: socket.viewer, client: { ip: null, userAgent: null }, idempotencyKey: undefined,
+        };
+      }
+      const req = initial.req;
       const bearer = /^Bearer (\S+)$/.exec(req?.header('authorization') ?? '')?.[1];
       return {
         em: deps.orm.em.fork(),
         temporal: deps.temporal,
         log: req?.log ?? deps.logger,
-        requestId: req?.requestId ?? 'ws',
+        requestId: req?.requestId ?? 'internal',
         sessions,
         viewer: bearer ? await sessions.viewer(bearer) : undefined,
         client: { ip: req?.ip ?? null, userAgent: req?.header('user-agent') ?? null },
@@ -111,7 +145,8 @@ export function buildApp(deps: AppDeps): App {
     },
   });
   // Yoga is a request listener; its types predate Express 5's.
-  app.use(yoga.graphqlEndpoint, yoga as unknown as express.RequestHandler);
+  app.use(yoga.graphqlEndpoint, ...graphqlBody(limits.bodyLimitBytes), yoga as unknown as express.RequestHandler);
+  app.use(bodyErrors);
 
   const server: Server = createServer(app);
   const sockets = new Set<Socket>();
@@ -121,22 +156,29 @@ export function buildApp(deps: AppDeps): App {
   });
 
   // Subscriptions share context, auth and plugins with queries through yoga.getEnveloped.
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: limits.bodyLimitBytes });
   const wsDisposable = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: (ctx: Context<Record<string, unknown>, Extra>) => connectionAuth.onConnect(ctx.extra.socket, ctx.connectionParams),
       onSubscribe: async (ctx: Context<Record<string, unknown>, Extra>, _id: string, params: SubscribePayload) => {
+        const connection = connectionAuth.connectionOf(ctx.extra.socket);
+        if (!connection) return [new GraphQLError('Not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
+          [REALTIME_CONTEXT_KEY]: connection,
           params,
         });
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
@@ -155,7 +197,9 @@ export function buildApp(deps: AppDeps): App {
       return url;
     },
     metrics,
-    start(host, port) {
+    realtime,
+    async start(host, port) {
+      await realtime.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -175,6 +219,7 @@ export function buildApp(deps: AppDeps): App {
       await closed;
       clearTimeout(force);
       await healthConnection.close();
+      await realtime.stop();
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * API process: GraphQL + HTTP endpoints against an existing Temporal server and PostgreSQL
  * (DATABASE_URL, TEMPORAL_ADDRESS). The launcher starts it as a child process;
- * docker-compose runs it as a service (several replicas are fine: no process-local state).
+ * docker-compose runs it as a service (several replicas are fine: no process-local state; each process LISTENs for
+ * committed changes and session revocations, so subscriptions work whichever replica a client hits).
  */
 import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm.ts';
@@ -27,6 +28,8 @@ const app = buildApp({
   logger,
   production: config.env === 'production',
   jwtSecret: config.jwtSecret,
+  limits: config.api.limits,
+  databaseUrl: config.database.url,
 });
 const url = await app.start(config.api.host, config.api.port);
 logger.info({ url, graphql: `${url}/graphql` }, 'api listening');

@@ -39,6 +39,17 @@ const envSchema = z.object({
   API_PORT: port.default(4000),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SEED_DEMO_DATA: z.enum(['true', 'false']).default('true'),
+
+  API_CORS_ORIGINS: z
+    .string()
+    .regex(/^$|^(\*|https?:\/\/[^\s,/]+)(,(https?:\/\/[^\s,/]+))*$/, 'must be empty, * or a comma-separated list of origins such as https://ops.example.com')
+    .default(''),
+  API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(5000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(1).default(2000),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -57,10 +68,26 @@ export interface Config {
     readonly uiUrl: string | undefined;
   };
   readonly worker: { readonly metricsAddress: string | undefined; readonly maxCachedWorkflows: number };
-  readonly api: { readonly host: string; readonly port: number };
+  readonly api: { readonly host: string; readonly port: number; readonly limits: ApiLimits };
   readonly jwtSecret: string;
   readonly seedDemoData: boolean;
 }
+
+/** What the API accepts from a client: CORS origins, body size and GraphQL operation limits. */
+export interface ApiLimits {
+  /** Origins allowed to call the API from a browser; empty = same origin only; ['*'] = any. */
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  readonly maxDirectives: number;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  corsOrigins: [], bodyLimitBytes: 1_048_576, maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 50,
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -93,7 +120,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.TEMPORAL_UI_URL,
     },
     worker: { metricsAddress: e.WORKER_METRICS_ADDRESS || undefined, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      limits: {
+        corsOrigins: e.API_CORS_ORIGINS.split(',').filter(Boolean),
+        bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxCost: e.GRAPHQL_MAX_COST,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      },
+    },
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     seedDemoData: e.SEED_DEMO_DATA === 'true',
   };
