@@ -91,6 +91,7 @@ export function buildApp(deps: AppDeps): App {
   const connectionAuth = createConnectionAuth({ sessions, key, hub: realtime });
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', limits.trustProxy);
   app.use(requestContext(deps.logger, metrics));
   app.use(corsFor(limits.corsOrigins));
 

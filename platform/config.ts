@@ -44,6 +44,10 @@ const envSchema = z.object({
     .string()
     .regex(/^$|^(\*|https?:\/\/[^\s,/]+)(,(https?:\/\/[^\s,/]+))*$/, 'must be empty, * or a comma-separated list of origins such as https://ops.example.com')
     .default(''),
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|loopback|linklocal|uniquelocal|\d+|[\d.:/a-f, ]+)$/i, 'must be false, a hop count, loopback, uniquelocal or a list of proxy addresses/CIDRs')
+    .default('loopback'),
   API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(5000),
@@ -77,6 +81,11 @@ export interface Config {
 export interface ApiLimits {
   /** Origins allowed to call the API from a browser; empty = same origin only; ['*'] = any. */
   readonly corsOrigins: readonly string[];
+  /**
+   * Which proxies' X-Forwarded-For to believe (Express "trust proxy"): the client address
+   * decides the per-address login limit, so behind a gateway it must be the gateway's client.
+   */
+  readonly trustProxy: boolean | number | string;
   readonly bodyLimitBytes: number;
   readonly maxDepth: number;
   readonly maxCost: number;
@@ -86,8 +95,13 @@ export interface ApiLimits {
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
-  corsOrigins: [], bodyLimitBytes: 1_048_576, maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 50,
+  corsOrigins: [], trustProxy: 'loopback', bodyLimitBytes: 1_048_576, maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 50,
 };
+
+function trustProxyOf(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -125,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       port: e.API_PORT,
       limits: {
         corsOrigins: e.API_CORS_ORIGINS.split(',').filter(Boolean),
+        trustProxy: trustProxyOf(e.API_TRUST_PROXY),
         bodyLimitBytes: e.API_BODY_LIMIT_BYTES,
         maxDepth: e.GRAPHQL_MAX_DEPTH,
         maxCost: e.GRAPHQL_MAX_COST,

@@ -105,6 +105,19 @@ describe('authentication', () => {
     expect(blocked.data).toBeNull();
   });
 
+  test('failed sign-ins are limited per address (as forwarded by a trusted proxy): the 21st is RATE_LIMITED for any account', async () => {
+    const address = { 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+    for (let i = 0; i < 20; i++) {
+      expect((await login(`nobody-${randomUUID().slice(0, 8)}@virel.local`, 'guess', address)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    const [row] = await platform.orm.em.getConnection().execute<Array<{ ip: string }>>(`SELECT ip FROM audit_log WHERE action = 'LOGIN_FAILED' ORDER BY created_at DESC LIMIT 1`);
+    expect(row?.ip).toBe(address['x-forwarded-for']);
+    const blocked = await login(owner.email, owner.password, address);
+    expect(blocked.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // Another address is unaffected.
+    expect((await login(owner.email, owner.password, { 'x-forwarded-for': '203.0.113.9' })).data?.login.accessToken).toEqual(expect.any(String));
+  });
+
   test('an inquiry created by a signed-in user is audited with that user as actor', async () => {
     const session = (await login(owner.email, owner.password)).data!.login;
     const me = (await platform.gql<{ me: { id: string } }>('{ me { id } }', undefined, bearer(session.accessToken))).data!.me;
