@@ -46,6 +46,7 @@ const APP_ENVIRONMENT = {
   TEMPORAL_NAMESPACE: 'default',
   API_HOST: '0.0.0.0',
   API_PORT: '4000',
+  API_TRUST_PROXY: 'uniquelocal',
   JWT_SECRET: TEST_ENV.JWT_SECRET,
   LOG_LEVEL: 'info',
   TEMPORAL_UI_URL: 'http://localhost:8080',
