@@ -25,6 +25,7 @@ export const DomainEvent = defineEntity({
   indexes: [
     { name: 'idx_domain_events_type', properties: ['eventType', 'createdAt'] },
     { name: 'idx_domain_events_published', properties: ['publishedAt'] },
+    { name: 'idx_domain_events_created', properties: ['createdAt', 'id'] },
   ],
   uniques: [
     { name: 'uq_domain_events_transition', properties: ['entityType', 'entityId', 'eventType', 'transitionId'] },
