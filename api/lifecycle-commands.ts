@@ -5,8 +5,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
-import { bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
-import { inquiryWorkflowType, type InquiryWorkflowInput, type NewInquiry } from '../workflows/inquiry/messages.ts';
+import { bookingWorkflowId, bookingWorkflowType, rescheduleUpdate, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
+import {
+  convertToBookingUpdate, inquiryWorkflowType,
+  type ConvertToBookingRequest, type ConvertToBookingResult, type InquiryWorkflowInput, type NewInquiry,
+} from '../workflows/inquiry/messages.ts';
 import { inquiryWorkflowId, type InquirySource } from '../domain/inquiry.ts';
 import type { LifecycleEntityType } from '../domain/lifecycles.ts';
 import {
@@ -113,4 +116,26 @@ export function assign(handle: WorkflowHandle, assigneeId: string | null, option
 export function addNote(handle: WorkflowHandle, text: string, options: { actor: Actor; transitionId?: string }): Promise<ChangeResult> {
   const transitionId = options.transitionId ?? randomUUID();
   return handle.executeUpdate(addNoteUpdate, { updateId: updateIdOf(transitionId, ['note', text]), args: [{ text, transitionId, actor: options.actor }] });
+}
+
+/** Moves a booking's time through its workflow (its timers follow). */
+export function reschedule(
+  handle: WorkflowHandle, times: { startAt: string; endAt: string }, options: { actor: Actor; transitionId?: string; reason?: string },
+): Promise<ChangeResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(rescheduleUpdate, {
+    updateId: updateIdOf(transitionId, ['reschedule', times.startAt, times.endAt]),
+    args: [{ startAt: times.startAt, endAt: times.endAt, transitionId, actor: options.actor, reason: options.reason }],
+  });
+}
+
+/** Inquiry → booking through the inquiry's workflow: it starts the booking's lifecycle, then converts. */
+export function convertToBooking(
+  handle: WorkflowHandle, request: Omit<ConvertToBookingRequest, 'transitionId'> & { transitionId?: string },
+): Promise<ConvertToBookingResult> {
+  const transitionId = request.transitionId ?? randomUUID();
+  return handle.executeUpdate(convertToBookingUpdate, {
+    updateId: updateIdOf(transitionId, ['convert', request.booking]),
+    args: [{ ...request, transitionId }],
+  });
 }

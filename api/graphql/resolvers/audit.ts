@@ -1,0 +1,39 @@
+/**
+ * The audit log (audit.read): every change, lifecycle or not, newest first. Before / after
+ * values are shown as this viewer may see them (PII masked without pii.read, amounts left out
+ * without payments.read).
+ */
+import { AuditLog } from '../../../db/entities/index.ts';
+import { requirePermission } from '../../auth/authorize.ts';
+import { pageSize, toConnection } from '../connection.ts';
+import type { Resolvers } from '../generated/types.ts';
+import { afterCondition, isUuid, jsonText, rangeCondition, redactFor, validation } from './operations-support.ts';
+
+export const auditResolvers: Resolvers = {
+  Query: {
+    async auditLog(_, args, ctx) {
+      requirePermission(ctx.viewer, 'audit.read');
+      const size = pageSize(args.first);
+      const conditions: Record<string, unknown>[] = [];
+      const push = (c: Record<string, unknown> | undefined) => c && conditions.push(c);
+      if (args.entityType) push({ entityType: args.entityType });
+      for (const [field, column] of [['entityId', 'entityId'], ['actorId', 'actorUser']] as const) {
+        const value = args[field];
+        if (value === null || value === undefined) continue;
+        if (!isUuid(value)) throw validation(field, 'must be an id');
+        push({ [column]: value });
+      }
+      if (args.action) push({ action: args.action });
+      push(rangeCondition('createdAt', args.from, args.to, ['from', 'to']));
+      push(afterCondition(args.after));
+      const rows = await ctx.em.find(AuditLog, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+      return toConnection(rows, size);
+    },
+  },
+  AuditEntry: {
+    actorId: (row) => (row.actorUser as { id: string } | null)?.id ?? null,
+    before: (row, _, ctx) => jsonText(redactFor(ctx.viewer, row.before)),
+    after: (row, _, ctx) => jsonText(redactFor(ctx.viewer, row.after)),
+    metadata: (row, _, ctx) => jsonText(redactFor(ctx.viewer, row.metadata)),
+  },
+};

@@ -1,0 +1,199 @@
+/**
+ * Automation rules and executions (seed §8): schema and storage. Rules are stored and switched
+ * on and off here; the automation issue's engine runs them. A test run is stored as a queued
+ * request (is_test) and is not executed yet.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AutomationExecution, AutomationRule, DomainEvent } from '../../../db/entities/index.ts';
+import { requirePermission } from '../../auth/authorize.ts';
+import type { Viewer } from '../../auth/sessions.ts';
+import { pageSize, toConnection } from '../connection.ts';
+import type { ApiContext } from '../context.ts';
+import type { Resolvers } from '../generated/types.ts';
+import { validationError } from '../validation.ts';
+import {
+  afterCondition, connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, validation,
+} from './operations-support.ts';
+
+const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
+type RuleStatus = (typeof RULE_STATUSES)[number];
+/** What a test run is stored as until the engine picks it up (beside the seed's running / done / failed). */
+export const QUEUED = 'queued';
+
+const eventName = z.string().trim().min(3).max(100).regex(/^[a-z_]+\.[a-z_.]+$/, 'a domain event name such as inquiry.created');
+const cron = z.string().trim().max(100).regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression');
+
+const conditionInput = z.object({
+  field: z.string().trim().min(1).max(100),
+  operator: z.enum(['equals', 'not_equals', 'in', 'not_in', 'contains', 'not_contains', 'greater_than', 'less_than']),
+  value: z.string().max(5000),
+});
+const actionInput = z.object({
+  type: z.enum(['create_task', 'create_exception', 'send_message', 'update_status', 'assign_operator', 'call_webhook', 'schedule_followup']),
+  params: z.string().max(10_000).optional().nullable(),
+});
+const limitsInput = z.object({ maxPerHour: z.number().int().min(1).max(100_000).optional().nullable(), maxPerDay: z.number().int().min(1).max(1_000_000).optional().nullable() });
+
+const ruleFields = {
+  name: z.string().trim().min(1).max(200),
+  description: z.string().trim().max(2000).optional().nullable(),
+  trigger: eventName,
+  triggerFilters: z.string().max(10_000).optional().nullable(),
+  schedule: cron.optional().nullable(),
+  conditions: z.array(conditionInput).max(50),
+  actions: z.array(actionInput).min(1, 'a rule needs at least one action').max(20),
+  limits: limitsInput.optional().nullable(),
+};
+const createRuleInput = z.object({ ...ruleFields, status: z.enum(RULE_STATUSES).default('disabled') });
+const updateRuleInput = z.object({
+  name: ruleFields.name.optional(), description: ruleFields.description, trigger: eventName.optional(), triggerFilters: ruleFields.triggerFilters,
+  schedule: ruleFields.schedule, conditions: ruleFields.conditions.optional().nullable(), actions: ruleFields.actions.optional().nullable(), limits: ruleFields.limits,
+});
+
+function parseJsonValue(field: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw validation(field, 'must be JSON text');
+  }
+}
+
+/** Rule columns from validated input, JSON texts parsed (VALIDATION naming the field otherwise). */
+function ruleColumns(input: z.infer<typeof updateRuleInput>): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (input.name !== undefined) columns.name = input.name;
+  if (input.description !== undefined) columns.description = input.description ?? null;
+  if (input.trigger !== undefined) columns.trigger = input.trigger;
+  if (input.triggerFilters !== undefined) columns.triggerFilters = parseJsonObject('triggerFilters', input.triggerFilters) ?? null;
+  if (input.schedule !== undefined) columns.schedule = input.schedule ?? null;
+  if (input.conditions) {
+    columns.conditions = input.conditions.map((c, i) => ({ field: c.field, operator: c.operator, value: parseJsonValue(`conditions.${i}.value`, c.value) }));
+  }
+  if (input.actions) columns.actions = input.actions.map((a, i) => ({ type: a.type, params: parseJsonObject(`actions.${i}.params`, a.params) ?? {} }));
+  if (input.limits !== undefined) {
+    columns.limits = input.limits ? Object.fromEntries(Object.entries({ max_per_hour: input.limits.maxPerHour, max_per_day: input.limits.maxPerDay }).filter(([, v]) => v !== null && v !== undefined)) : null;
+  }
+  return columns;
+}
+
+const snapshot = (rule: AutomationRule) => ({
+  name: rule.name, status: rule.status, trigger: rule.trigger, trigger_filters: rule.triggerFilters ?? null, schedule: rule.schedule ?? null,
+  conditions: rule.conditions, actions: rule.actions, limits: rule.limits ?? null,
+});
+
+/** Changes a stored rule and audits it, in one transaction. */
+async function changeRule(ctx: ApiContext, viewer: Viewer, id: string, columns: Record<string, unknown>, reason: string): Promise<AutomationRule> {
+  await ctx.em.transactional(async (em) => {
+    const rule = isUuid(id) ? await em.findOne(AutomationRule, { id }) : null;
+    if (!rule) throw notFound('automation rule', id);
+    const before = snapshot(rule);
+    em.assign(rule, columns);
+    await em.flush();
+    await recordAuditEntry(em, { actor: viewer, action: 'UPDATE', entityType: 'automation_rule', entityId: rule.id, before, after: snapshot(rule), metadata: { change: reason } });
+  });
+  return ctx.em.findOneOrFail(AutomationRule, { id }, { refresh: true });
+}
+
+const asList = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object') : []);
+
+export const automationResolvers: Resolvers = {
+  Query: {
+    async automationRule(_, args, ctx) {
+      requirePermission(ctx.viewer, 'automation.read');
+      return isUuid(args.id) ? ctx.em.findOne(AutomationRule, { id: args.id }) : null;
+    },
+    async automationRules(_, args, ctx) {
+      requirePermission(ctx.viewer, 'automation.read');
+      const size = pageSize(args.first);
+      const conditions: Record<string, unknown>[] = [];
+      if (args.status) conditions.push({ status: args.status });
+      if (args.trigger) conditions.push({ trigger: args.trigger });
+      const after = afterCondition(args.after);
+      if (after) conditions.push(after);
+      const rows = await ctx.em.find(AutomationRule, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+      return toConnection(rows, size);
+    },
+    async automationExecutions(_, args, ctx) {
+      requirePermission(ctx.viewer, 'automation.read');
+      const size = pageSize(args.first);
+      const conditions: Record<string, unknown>[] = [];
+      const push = (c: Record<string, unknown> | undefined) => c && conditions.push(c);
+      if (args.ruleId) {
+        if (!isUuid(args.ruleId)) throw validation('ruleId', 'must be an id');
+        push({ rule: args.ruleId });
+      }
+      if (args.status) push({ status: args.status });
+      if (args.isTest !== null && args.isTest !== undefined) push({ isTest: args.isTest });
+      push(rangeCondition('startedAt', args.startedFrom, args.startedTo, ['startedFrom', 'startedTo']));
+      push(afterCondition(args.after, 'startedAt'));
+      const rows = await ctx.em.find(AutomationExecution, { $and: conditions }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: size + 1 });
+      return connectionBy(rows, size, (r) => r.startedAt);
+    },
+  },
+  Mutation: {
+    async createAutomationRule(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'automation.write');
+      const parsed = createRuleInput.safeParse(args.input);
+      if (!parsed.success) throw validationError(parsed.error);
+      const columns = ruleColumns(parsed.data);
+      const id = await ctx.em.transactional(async (em) => {
+        const rule = em.create(AutomationRule, {
+          ...(columns as Partial<AutomationRule>), name: parsed.data.name, trigger: parsed.data.trigger, status: parsed.data.status,
+          conditions: columns.conditions, actions: columns.actions,
+        });
+        await em.flush();
+        await recordAuditEntry(em, { actor: viewer, action: 'CREATE', entityType: 'automation_rule', entityId: rule.id, before: null, after: snapshot(rule) });
+        return rule.id;
+      });
+      return ctx.em.findOneOrFail(AutomationRule, { id }, { refresh: true });
+    },
+    async updateAutomationRule(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'automation.write');
+      const parsed = updateRuleInput.safeParse(args.input);
+      if (!parsed.success) throw validationError(parsed.error);
+      return changeRule(ctx, viewer, args.id, ruleColumns(parsed.data), 'edited');
+    },
+    async enableAutomationRule(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'automation.write');
+      return changeRule(ctx, viewer, args.id, { status: 'active' satisfies RuleStatus }, 'enabled');
+    },
+    async disableAutomationRule(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'automation.write');
+      return changeRule(ctx, viewer, args.id, { status: 'disabled' satisfies RuleStatus }, 'disabled');
+    },
+    async testAutomationRule(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'automation.write');
+      const rule = isUuid(args.id) ? await ctx.em.findOne(AutomationRule, { id: args.id }) : null;
+      if (!rule) throw notFound('automation rule', args.id);
+      const eventId = args.input?.eventId ?? undefined;
+      if (eventId !== undefined && (!isUuid(eventId) || !(await ctx.em.findOne(DomainEvent, { id: eventId })))) throw validation('eventId', 'no such domain event');
+      const payload = parseJsonObject('payload', args.input?.payload);
+      const existing = eventId ? await ctx.em.findOne(AutomationExecution, { rule: rule.id, eventId }) : null;
+      if (existing) return existing;
+      const id = await ctx.em.transactional(async (em) => {
+        const execution = em.create(AutomationExecution, {
+          rule: rule.id, eventId: eventId ?? randomUUID(), status: QUEUED, isTest: true,
+          logs: [{ at: new Date().toISOString(), message: 'test run requested; not executed: the automation engine is not built yet' }],
+          result: { requested_by: viewer.id, event_id: eventId ?? null, sample_payload: payload ?? null },
+        });
+        await em.flush();
+        await recordAuditEntry(em, { actor: viewer, action: 'TEST', entityType: 'automation_rule', entityId: rule.id, before: null, after: { execution_id: execution.id, event_id: eventId ?? null } });
+        return execution.id;
+      });
+      return ctx.em.findOneOrFail(AutomationExecution, { id }, { refresh: true });
+    },
+  },
+  AutomationRule: {
+    status: (row) => row.status as RuleStatus,
+    triggerFilters: (row) => jsonText(row.triggerFilters),
+    conditions: (row) => asList(row.conditions).map((c) => ({ field: String(c.field ?? ''), operator: String(c.operator ?? ''), value: jsonText(c.value) })),
+    actions: (row) => asList(row.actions).map((a) => ({ type: String(a.type ?? ''), params: jsonText(a.params) })),
+    limits: (row) => jsonText(row.limits),
+  },
+  AutomationExecution: {
+    ruleId: (row) => row.rule.id,
+    logs: (row) => jsonText(row.logs),
+    result: (row) => jsonText(row.result),
+  },
+};

@@ -1,0 +1,160 @@
+/**
+ * What the operational resolvers (bookings, work items, payments, availability, automation,
+ * audit) share: the entity policy as a list filter, coded errors, JSON fields as text with PII
+ * and finance amounts left to the viewer's permissions, and the audit entry of a non-lifecycle edit.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+import { BookingTimeline, DomainEvent, EntityTimeline } from '../../../db/entities/index.ts';
+import { maskEmail, maskPhone } from '../../../domain/masking.ts';
+import type { Viewer } from '../../auth/sessions.ts';
+import { CHANGES_CHANNEL } from '../../realtime/hub.ts';
+import { recordAudit } from '../audit-trail.ts';
+import { decodeCursor, encodeCursor } from '../connection.ts';
+import type { ApiContext } from '../context.ts';
+
+export const isUuid = (value: string | null | undefined): value is string => typeof value === 'string' && z.uuid().safeParse(value).success;
+
+export const notFound = (what: string, id: string) => new GraphQLError(`No ${what} ${id}.`, { extensions: { code: 'NOT_FOUND', entityType: what, entityId: id } });
+
+export const validation = (field: string, message: string) => new GraphQLError(`Invalid input: ${field}: ${message}`, { extensions: { code: 'VALIDATION', field } });
+
+export const conflict = (message: string, details: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code: 'CONFLICT', ...details } });
+
+export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
+
+/** Conditions (MikroORM) that keep a list inside the viewer's entity policy. */
+export function policyConditions(viewer: Viewer): Record<string, unknown>[] {
+  return viewer.permissions.includes('entities.read_all') ? [] : [{ $or: [{ assignedTo: viewer.id }, { assignedTo: null }] }];
+}
+
+/** The `assignee` filter: a user id, "me" or "unassigned". */
+export function assigneeCondition(viewer: Viewer, assignee: string | null | undefined): Record<string, unknown> | undefined {
+  if (assignee === null || assignee === undefined || assignee === '') return undefined;
+  if (assignee === 'me') return { assignedTo: viewer.id };
+  if (assignee === 'unassigned') return { assignedTo: null };
+  if (!isUuid(assignee)) throw validation('assignee', 'a user id, "me" or "unassigned"');
+  return { assignedTo: assignee };
+}
+
+/** A time range filter on one column; from inclusive, to exclusive. */
+export function rangeCondition(column: string, from: Date | null | undefined, to: Date | null | undefined, fields: [string, string]): Record<string, unknown> | undefined {
+  if (from && to && !(from < to)) throw validation(fields[1], `must be after ${fields[0]}`);
+  const range: Record<string, Date> = {};
+  if (from) range.$gte = from;
+  if (to) range.$lt = to;
+  return Object.keys(range).length ? { [column]: range } : undefined;
+}
+
+/** Keyset condition after a cursor, for lists ordered by (key desc, id desc). */
+export function afterCondition(after: string | null | undefined, key = 'createdAt'): Record<string, unknown> | undefined {
+  if (!after) return undefined;
+  const c = decodeCursor(after);
+  return { $or: [{ [key]: { $lt: c.createdAt } }, { [key]: c.createdAt, id: { $lt: c.id } }] };
+}
+
+/** A connection over rows ordered by (key desc, id desc), for tables keyed on another instant than created_at. */
+export function connectionBy<T extends { id: string }>(rows: T[], size: number, keyOf: (row: T) => Date) {
+  const page = rows.slice(0, size);
+  const cursor = (row: T) => encodeCursor({ createdAt: keyOf(row), id: row.id });
+  return {
+    edges: page.map((node) => ({ cursor: cursor(node), node })),
+    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? cursor(page[page.length - 1] as T) : null },
+  };
+}
+
+/** Free text for ILIKE: wildcards in the user's text are taken literally. */
+export function likePattern(q: string): string {
+  return `%${q.trim().replace(/^#/, '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The caller's Idempotency-Key as a transition id (scoped to the user); a fresh id without one. */
+export function transitionIdOf(ctx: ApiContext, suffix = ''): string {
+  const key = ctx.idempotencyKey;
+  if (key === undefined) return randomUUID();
+  return `${ctx.viewer?.id ?? 'anonymous'}:${key}${suffix}`;
+}
+
+export const userActor = (viewer: Viewer) => ({ type: 'user' as const, userId: viewer.id });
+
+const PII_KEY = /(email|phone)/i;
+const FINANCE_KEY = /(price|amount|deposit_?required|depositRequired|deposit_?status|payment_?status)/i;
+
+/** A JSON value as this viewer may see it: PII masked without pii.read, amounts dropped without payments.read. */
+export function redactFor(viewer: Viewer | undefined, value: unknown): unknown {
+  const pii = viewer?.permissions.includes('pii.read') ?? false;
+  const finance = viewer?.permissions.includes('payments.read') ?? false;
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
+      if (!finance && FINANCE_KEY.test(key)) continue;
+      if (!pii && PII_KEY.test(key) && (typeof inner === 'string' || inner === null)) {
+        out[key] = /email/i.test(key) ? maskEmail(inner) : maskPhone(inner);
+        continue;
+      }
+      out[key] = walk(inner);
+    }
+    return out;
+  };
+  return walk(value);
+}
+
+/** JSON text of a stored JSON column (null stays null). */
+export const jsonText = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+
+/** Parses a JSON-object-as-text input; VALIDATION naming the field otherwise. */
+export function parseJsonObject(field: string, text: string | null | undefined): Record<string, unknown> | undefined {
+  if (text === null || text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw validation(field, 'must be JSON text');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw validation(field, 'must be a JSON object');
+  if (text.length > 20_000) throw validation(field, 'is too long (20,000 characters at most)');
+  return value as Record<string, unknown>;
+}
+
+export interface AuditEntryInput {
+  readonly actor: Viewer;
+  readonly action: string;
+  readonly entityType: string;
+  readonly entityId: string;
+  readonly before: Record<string, unknown> | null;
+  readonly after: Record<string, unknown> | null;
+  readonly metadata?: Record<string, unknown> | undefined;
+  /**
+   * For a lifecycle entity's edit: the event type of its entity_timeline entry and domain event
+   * (NOTIFY virel_changes on commit, so per-entity subscriptions and, later, automation see it).
+   */
+  readonly timelineEvent?: string | undefined;
+}
+
+/**
+ * The audit entry (api/graphql/audit-trail.ts) and, for entities with a timeline, the timeline
+ * entry of an edit that is not a lifecycle change, in the caller's transaction.
+ */
+export async function recordAuditEntry(em: EntityManager, entry: AuditEntryInput): Promise<void> {
+  await recordAudit(em, {
+    viewer: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
+    before: entry.before, after: entry.after, metadata: entry.metadata ?? null,
+  });
+  if (!entry.timelineEvent) return;
+  const transitionId = `edit:${randomUUID()}`;
+  const payload = { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) };
+  const common = { entityType: entry.entityType, entityId: entry.entityId, eventType: entry.timelineEvent, payload, transitionId };
+  em.create(EntityTimeline, { ...common, createdBy: entry.actor.id });
+  // The seed's booking_timeline, kept beside entity_timeline as the lifecycle store does.
+  if (entry.entityType === 'booking') em.create(BookingTimeline, { booking: entry.entityId, eventType: entry.timelineEvent, payload, createdBy: entry.actor.id });
+  const event = em.create(DomainEvent, { ...common, actorUser: entry.actor.id });
+  await em.flush();
+  // Inside the caller's transaction: delivered only if it commits. Ids only, as the lifecycle store sends.
+  await em.getConnection().execute('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, JSON.stringify({
+    eventId: event.id, eventType: entry.timelineEvent, entityType: entry.entityType, entityId: entry.entityId,
+  })], 'get', em.getTransactionContext());
+}

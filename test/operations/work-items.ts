@@ -1,0 +1,59 @@
+/** Task and exception operations for the role × operation matrix. */
+import { randomUUID } from 'node:crypto';
+import type { TestPlatform } from '../support/platform.ts';
+import { countOf, type MatrixOperation } from '../support/role-matrix.ts';
+
+/** A fresh unassigned task, created through createTask as the owner. */
+export async function freshTask(platform: TestPlatform, extra: Record<string, unknown> = {}): Promise<string> {
+  const created = await platform.gql<{ createTask: { task: { id: string } } }>(
+    'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }',
+    { input: { type: 'follow_up', subject: 'Call the client back', entityType: 'booking', entityId: randomUUID(), ...extra } },
+  );
+  const id = created.data?.createTask.task.id;
+  if (!id) throw new Error(`could not create a task: ${JSON.stringify(created.errors)}`);
+  return id;
+}
+
+/** A fresh unassigned exception, created through createException as the owner. */
+export async function freshException(platform: TestPlatform, extra: Record<string, unknown> = {}): Promise<string> {
+  const created = await platform.gql<{ createException: { exception: { id: string } } }>(
+    'mutation ($input: CreateExceptionInput!) { createException(input: $input) { exception { id } } }',
+    { input: { type: 'policy_violation', severity: 'medium', summary: 'Client asked for an unlisted service', entityType: 'booking', entityId: randomUUID(), ...extra } },
+  );
+  const id = created.data?.createException.exception.id;
+  if (!id) throw new Error(`could not create an exception: ${JSON.stringify(created.errors)}`);
+  return id;
+}
+
+const changesOf = (platform: TestPlatform, vars: Record<string, unknown>) => countOf(platform, 'SELECT count(*) AS n FROM audit_log WHERE entity_id = ?', [vars.id]);
+const task = async (platform: TestPlatform) => ({ id: await freshTask(platform) });
+const exception = async (platform: TestPlatform) => ({ id: await freshException(platform) });
+
+export const WORK_ITEM_OPERATIONS: MatrixOperation[] = [
+  { field: 'Query.tasks', permission: 'tasks.read', document: '{ tasks(first: 1, assignee: "me") { edges { cursor } } }' },
+  { field: 'Query.task', permission: 'tasks.read', setup: task, document: 'query ($id: ID!) { task(id: $id) { id } }' },
+  { field: 'Query.exceptions', permission: 'exceptions.read', document: '{ exceptions(first: 1, slaBreached: false) { edges { cursor } } }' },
+  { field: 'Query.exception', permission: 'exceptions.read', setup: exception, document: 'query ($id: ID!) { exception(id: $id) { id } }' },
+  {
+    field: 'Mutation.createTask', permission: 'tasks.write',
+    document: `mutation { createTask(input: { type: "follow_up", subject: "Matrix", entityType: "booking", entityId: "${randomUUID()}" }) { task { id } } }`,
+    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM tasks'),
+  },
+  {
+    field: 'Mutation.createException', permission: 'exceptions.write',
+    document: `mutation { createException(input: { type: "mismatch", severity: low, summary: "Matrix", entityType: "model", entityId: "${randomUUID()}" }) { exception { id } } }`,
+    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM exceptions'),
+  },
+  {
+    field: 'Mutation.completeTask', permission: 'tasks.write', setup: task, state: changesOf,
+    document: 'mutation ($id: ID!) { completeTask(id: $id, reason: "matrix") { task { status } } }',
+  },
+  {
+    field: 'Mutation.resolveException', permission: 'exceptions.write', setup: exception, state: changesOf,
+    document: 'mutation ($id: ID!) { resolveException(id: $id, resolution: "matrix") { exception { status } } }',
+  },
+  {
+    field: 'Mutation.dismissException', permission: 'exceptions.write', setup: exception, state: changesOf,
+    document: 'mutation ($id: ID!) { dismissException(id: $id, reason: "matrix") { exception { status } } }',
+  },
+];
