@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { resolveTemporalCli } from '../launcher/temporal-binaries.ts';
 import { SA_ENTITY_TYPE, SA_REF, SA_STATUS } from '../workflows/search-attributes.ts';
@@ -167,11 +168,39 @@ describe('inquiries list', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  test('filters by priority, source, assignee, time and free text; contacts are searchable only with pii.read', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const make = async (input: Record<string, unknown>) => (await platform.gql<{ createInquiry: { inquiry: { id: string; ref: string } } }>(
+      'mutation ($input: CreateInquiryInput!) { createInquiry(input: $input) { inquiry { id ref } } }', { input })).data!.createInquiry.inquiry;
+    const urgent = await make({ source: 'telegram', priority: 'critical', clientName: `Filter ${tag} Ada`, clientEmail: `ada-${tag}@example.com` });
+    const calm = await make({ source: 'phone', priority: 'low', clientName: `Filter ${tag} Bo`, subject: `Quiet ${tag}` });
+    type List = { inquiries: { edges: Array<{ node: { id: string } }> } };
+    const ids = async (args: string, headers?: Record<string, string>) => {
+      const result = await platform.gql<List>(`{ inquiries(first: 100, ${args}) { edges { node { id } } } }`, undefined, headers);
+      expect(result.errors).toBeUndefined();
+      return result.data!.inquiries.edges.map((e) => e.node.id);
+    };
+    expect(await ids(`q: "${tag}", priority: [critical, high]`)).toEqual([urgent.id]);
+    expect(await ids(`q: "${tag}", source: [phone]`)).toEqual([calm.id]);
+    expect(await ids(`q: "#${urgent.ref.toLowerCase()}"`)).toEqual([urgent.id]);
+    expect(await ids(`q: "Quiet ${tag}"`)).toEqual([calm.id]);
+    expect(await ids(`q: "${tag}", assignee: "unassigned", createdFrom: "${new Date(Date.now() - 60_000).toISOString()}"`)).toEqual([calm.id, urgent.id]);
+    expect(await ids(`q: "${tag}", assignee: "me"`)).toEqual([]);
+    // The email matches for the owner; an operator (masked contacts) cannot search by it.
+    expect(await ids(`q: "ada-${tag}@"`)).toEqual([urgent.id]);
+    expect(await ids(`q: "ada-${tag}@"`, { authorization: `Bearer ${await platform.tokenOf('OPERATOR')}` })).toEqual([]);
+    const backwards = await platform.gql(`{ inquiries(createdFrom: "2026-01-02T00:00:00Z", createdTo: "2026-01-01T00:00:00Z") { edges { cursor } } }`);
+    expect(backwards.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'createdTo' });
+  });
+
   test('a forged cursor or an oversized page is a VALIDATION error', async () => {
     const forged = await platform.gql('{ inquiries(after: "bm90LWEtY3Vyc29y") { edges { cursor } } }');
     expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'after' });
+    const oversized = await platform.gql('{ inquiries(first: 101) { edges { cursor } } }');
+    expect(oversized.errors?.[0]).toMatchObject({ message: expect.stringMatching(/between 1 and 100/), extensions: { code: 'VALIDATION', field: 'first' } });
+    // Far beyond it, the operation's cost is refused before anything runs.
     const huge = await platform.gql('{ inquiries(first: 5000) { edges { cursor } } }');
-    expect(huge.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'first' });
+    expect(huge.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', limit: 'costLimit' });
   });
 });
 

@@ -11,11 +11,14 @@ import { convertToBooking, startInquiry, workflowIdOfRow } from '../../lifecycle
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { newEntityId } from '../idempotency.ts';
-import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+import { pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { assertBookingReferences, bookingDetails, loadBooking, newBookingOf } from './bookings.ts';
-import { assigneeIdOf, conflict, isUuid, jsonText, notFound, recordAuditEntry, transitionIdOf, userActor, validation } from './operations-support.ts';
+import {
+  afterCondition, assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions, rangeCondition,
+  recordAuditEntry, transitionIdOf, userActor, validation,
+} from './operations-support.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable().transform((v) => v || undefined);
 
@@ -158,13 +161,21 @@ export const inquiryResolvers: Resolvers = {
     async inquiries(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.read');
       const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [];
-      if (args.status) conditions.push({ status: args.status });
-      if (!viewer.permissions.includes('entities.read_all')) conditions.push({ $or: [{ assignedTo: viewer.id }, { assignedTo: null }] });
-      if (args.after) {
-        const c = decodeCursor(args.after);
-        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
+      const conditions: Record<string, unknown>[] = [...policyConditions(viewer)];
+      const push = (condition: Record<string, unknown> | undefined) => condition && conditions.push(condition);
+      if (args.status?.length) push({ status: { $in: args.status } });
+      if (args.priority?.length) push({ priority: { $in: args.priority } });
+      if (args.source?.length) push({ source: { $in: args.source } });
+      push(assigneeCondition(viewer, args.assignee));
+      push(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));
+      const q = args.q?.trim();
+      if (q) {
+        if (q.length > 200) throw validation('q', 'is too long (200 characters at most)');
+        const like = likePattern(q);
+        const fields = ['ref', 'clientName', 'subject', ...(viewer.permissions.includes('pii.read') ? ['clientEmail', 'clientPhone'] : [])];
+        push({ $or: fields.map((field) => ({ [field]: { $ilike: like } })) });
       }
+      push(afterCondition(args.after));
       const rows = await ctx.em.find(Inquiry, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

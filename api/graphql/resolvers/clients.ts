@@ -1,0 +1,126 @@
+/**
+ * Clients (seed §3, §6.4). Clients are not assigned to anyone, so every clients.read holder sees
+ * all of them; without pii.read their emails and phones are masked, and search cannot be used to
+ * spell them out (partial matches only on the name, contacts only when given in full). The money
+ * a client has paid is a finance field: payments.read only.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { Client } from '../../../db/entities/index.ts';
+import { contactFor, requirePermission } from '../../auth/authorize.ts';
+import { recordAudit } from '../audit-trail.ts';
+import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+import type { Resolvers } from '../generated/types.ts';
+import { conflict, email, invalid, isUuid, likePattern, notFound, optionalText, parseInput, phone } from '../validation.ts';
+
+const CHANNELS = ['web', 'telegram', 'whatsapp', 'phone'] as const;
+const tags = z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, _ and -, at most 40'))
+  .max(20).transform((list) => [...new Set(list)]);
+
+const createClientInput = z.object({
+  fullName: optionalText(200),
+  email: email.nullish().transform((v) => v ?? null),
+  phone: phone.nullish().transform((v) => v ?? null),
+  preferredChannel: z.enum(CHANNELS).nullish().transform((v) => v ?? null),
+  tags: tags.nullish().transform((v) => v ?? []),
+}).refine((v) => v.fullName || v.email || v.phone, { message: 'a client needs a name, an email or a phone', path: ['fullName'] });
+
+/** Absent keys stay as they are; null clears. */
+const updateClientInput = z.object({
+  fullName: optionalText(200).optional(),
+  email: email.nullish(),
+  phone: phone.nullish(),
+  preferredChannel: z.enum(CHANNELS).nullish(),
+  tags: tags.nullish(),
+});
+
+const EMAIL_TAKEN = 'Another client already has this email.';
+const digitsOf = (value: string) => value.replace(/[^\d+]/g, '');
+
+async function assertEmailFree(em: EntityManager, address: string | null | undefined, exceptId?: string): Promise<void> {
+  if (!address) return;
+  const holder = await em.findOne(Client, { email: address });
+  if (holder && holder.id !== exceptId) throw conflict(EMAIL_TAKEN, 'email');
+}
+
+const snapshotOf = (row: Client) => ({
+  id: row.id, fullName: row.fullName ?? null, email: row.email ?? null, phone: row.phone ?? null,
+  preferredChannel: row.preferredChannel ?? null, tags: row.tags ?? [],
+});
+
+export const clientResolvers: Resolvers = {
+  Query: {
+    async clients(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'clients.read');
+      const size = pageSize(args.first);
+      const conditions: Record<string, unknown>[] = [];
+      if (args.preferredChannel) conditions.push({ preferredChannel: args.preferredChannel });
+      if (args.tag?.trim()) conditions.push({ tags: { $contains: [args.tag.trim().toLowerCase()] } });
+      const search = args.search?.trim();
+      if (search) {
+        const byName = { fullName: { $ilike: likePattern(search) } };
+        if (viewer.permissions.includes('pii.read')) {
+          conditions.push({ $or: [byName, { email: { $ilike: likePattern(search) } }, { phone: { $ilike: likePattern(search) } }] });
+        } else {
+          conditions.push({ $or: [byName, { email: search.toLowerCase() }, ...(digitsOf(search).length >= 6 ? [{ phone: digitsOf(search) }] : [])] });
+        }
+      }
+      if (args.after) {
+        const c = decodeCursor(args.after);
+        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
+      }
+      const rows = await ctx.em.find(Client, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
+      return toConnection(rows, size);
+    },
+    async client(_, args, ctx) {
+      requirePermission(ctx.viewer, 'clients.read');
+      return isUuid(args.id) ? ctx.em.findOne(Client, { id: args.id }) : null;
+    },
+  },
+  Mutation: {
+    async createClient(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'clients.write');
+      const input = parseInput(createClientInput, args.input);
+      const id = await ctx.em.fork().transactional(async (em) => {
+        await assertEmailFree(em, input.email);
+        const row = em.create(Client, input);
+        await em.flush();
+        await recordAudit(em, { viewer, client: ctx.client, action: 'CREATE', entityType: 'client', entityId: row.id, after: snapshotOf(row) });
+        return row.id;
+      });
+      return ctx.em.fork().findOneOrFail(Client, { id });
+    },
+    async updateClient(_, args, ctx) {
+      const viewer = requirePermission(ctx.viewer, 'clients.write');
+      const input = parseInput(updateClientInput, args.input);
+      await ctx.em.fork().transactional(async (em) => {
+        const row = isUuid(args.id) ? await em.findOne(Client, { id: args.id }) : null;
+        if (!row) throw notFound('client', args.id);
+        const before = snapshotOf(row);
+        if (input.email && input.email !== row.email) await assertEmailFree(em, input.email, row.id);
+        const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+        em.assign(row, changes);
+        const after = snapshotOf(row);
+        // Clearing the last contact detail would leave a client nobody can reach or recognise.
+        if (!after.fullName && !after.email && !after.phone) throw invalid('fullName', 'a client needs a name, an email or a phone');
+        await em.flush();
+        await recordAudit(em, { viewer, client: ctx.client, action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
+      });
+      return ctx.em.fork().findOneOrFail(Client, { id: args.id });
+    },
+  },
+  Client: {
+    email: (row, _, ctx) => contactFor(ctx.viewer, { clientEmail: row.email }).clientEmail ?? null,
+    phone: (row, _, ctx) => contactFor(ctx.viewer, { clientPhone: row.phone }).clientPhone ?? null,
+    preferredChannel: (row) => (CHANNELS as readonly string[]).includes(row.preferredChannel ?? '') ? row.preferredChannel as (typeof CHANNELS)[number] : null,
+    tags: (row) => row.tags ?? [],
+    async totalPaid(row, _, ctx) {
+      if (!ctx.viewer?.permissions.includes('payments.read')) return null;
+      const [sum] = await ctx.em.getConnection().execute<Array<{ total: string }>>(`
+        SELECT coalesce(sum(CASE WHEN p.type = 'refund' THEN -p.amount ELSE p.amount END), 0)::numeric(12,2)::text AS total
+          FROM payments p JOIN bookings b ON b.id = p.booking_id
+         WHERE b.client_id = ? AND p.status = 'succeeded'`, [row.id]);
+      return sum?.total ?? '0.00';
+    },
+  },
+};

@@ -1,0 +1,66 @@
+/**
+ * Input errors shared by the resolvers: zod failures become VALIDATION naming the field, unique
+ * violations become CONFLICT naming the field, and missing rows NOT_FOUND, so a bad request
+ * reads the same in every area and never surfaces as an internal error.
+ */
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { GraphQLError } from 'graphql';
+import { z } from 'zod';
+
+export function validationError(error: z.ZodError): GraphQLError {
+  const first = error.issues[0];
+  const field = first?.path.join('.') ?? '';
+  return new GraphQLError(`Invalid input: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}`, {
+    extensions: { code: 'VALIDATION', field, issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
+}
+
+/** The parsed input, or VALIDATION before anything is written. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** VALIDATION for a rule that needs the stored row (zod sees only the input). */
+export const invalid = (field: string, message: string) =>
+  new GraphQLError(`Invalid input: ${field}: ${message}`, { extensions: { code: 'VALIDATION', field, issues: [{ path: field, message }] } });
+
+export const notFound = (kind: string, id: string) =>
+  new GraphQLError(`No ${kind} ${id}.`, { extensions: { code: 'NOT_FOUND', entityType: kind, entityId: id } });
+
+export const conflict = (message: string, field?: string) =>
+  new GraphQLError(message, { extensions: { code: 'CONFLICT', ...(field ? { field } : {}) } });
+
+export const isUuid = (id: string | null | undefined): id is string => typeof id === 'string' && z.uuid().safeParse(id).success;
+
+/**
+ * Runs a write; a unique violation (two requests racing past the pre-check, or no pre-check)
+ * becomes CONFLICT on the field whose constraint name it matches.
+ */
+export async function uniquely<T>(write: () => Promise<T>, fields: Record<string, string>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    const text = error.message;
+    const field = Object.keys(fields).find((f) => text.includes(`_${snake(f)}_`) || text.includes(`_${snake(f)}"`) || text.includes(`(${snake(f)})`));
+    throw conflict(field ? (fields[field] as string) : 'That would duplicate an existing record.', field);
+  }
+}
+
+const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Reusable field shapes. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+/** Absent stays absent (the column default applies); null or blank clears. */
+export const optionalText = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v === undefined ? undefined : v || null));
+export const slug = z.string().trim().min(1).max(120).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes only');
+export const email = z.string().trim().toLowerCase().pipe(z.email().max(320));
+/** Stored as + and digits only, so an exact match finds it however it was typed. */
+export const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').transform((v) => v.replace(/[^\d+]/g, ''));
+export const uuid = z.uuid();
+/** Free text for ILIKE: wildcards in the user's text match literally. */
+export function likePattern(search: string): string {
+  return `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
