@@ -29,8 +29,9 @@ export const invalid = (field: string, message: string) =>
 export const notFound = (kind: string, id: string) =>
   new GraphQLError(`No ${kind} ${id}.`, { extensions: { code: 'NOT_FOUND', entityType: kind, entityId: id } });
 
-export const conflict = (message: string, field?: string) =>
-  new GraphQLError(message, { extensions: { code: 'CONFLICT', ...(field ? { field } : {}) } });
+/** CONFLICT naming the field (a string) or carrying details (an object). */
+export const conflict = (message: string, details?: string | Record<string, unknown>) =>
+  new GraphQLError(message, { extensions: { code: 'CONFLICT', ...(typeof details === 'string' ? { field: details } : details) } });
 
 export const isUuid = (id: string | null | undefined): id is string => typeof id === 'string' && z.uuid().safeParse(id).success;
 
@@ -60,7 +61,7 @@ export const email = z.string().trim().toLowerCase().pipe(z.email().max(320));
 /** Stored as + and digits only, so an exact match finds it however it was typed. */
 export const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').transform((v) => v.replace(/[^\d+]/g, ''));
 export const uuid = z.uuid();
-/** Free text for ILIKE: wildcards in the user's text match literally. */
+/** Free text for ILIKE: wildcards in the user's text match literally; a leading # (as in #B-1235) is dropped. */
 export function likePattern(search: string): string {
-  return `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return `%${search.trim().replace(/^#/, '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -2,7 +2,6 @@
  * Inquiry queries read PostgreSQL; createInquiry starts the inquiry's lifecycle workflow
  * with update-with-start and returns once the workflow has committed the row.
  */
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Inquiry, InquiryMatch, Location, Service, type Booking } from '../../../db/entities/index.ts';
 import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
@@ -10,6 +9,10 @@ import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.t
 import { convertToBooking, startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
+import { validationError } from '../validation.ts';
+
+/** Kept for callers that import it from here. */
+export { validationError };
 import { newEntityId } from '../idempotency.ts';
 import { pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
@@ -41,13 +44,6 @@ const createInquiryInput = z
     path: ['requestedTimeTo'],
   });
 
-export function validationError(error: z.ZodError): GraphQLError {
-  const first = error.issues[0];
-  const field = first?.path.join('.') ?? '';
-  return new GraphQLError(`Invalid input: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}`, {
-    extensions: { code: 'VALIDATION', field, issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-  });
-}
 
 
 /** Closed inquiries: nothing about them changes any more. */

@@ -5,23 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
-import { z } from 'zod';
 import { BookingTimeline, DomainEvent, EntityTimeline } from '../../../db/entities/index.ts';
 import { maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { CHANGES_CHANNEL } from '../../realtime/hub.ts';
 import { recordAudit } from '../audit-trail.ts';
+import { invalid as validation, isUuid } from '../validation.ts';
+
+export { conflict, likePattern, notFound } from '../validation.ts';
+export { isUuid, validation };
 import { decodeCursor, encodeCursor } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
-
-export const isUuid = (value: string | null | undefined): value is string => typeof value === 'string' && z.uuid().safeParse(value).success;
-
-export const notFound = (what: string, id: string) => new GraphQLError(`No ${what} ${id}.`, { extensions: { code: 'NOT_FOUND', entityType: what, entityId: id } });
-
-export const validation = (field: string, message: string) => new GraphQLError(`Invalid input: ${field}: ${message}`, { extensions: { code: 'VALIDATION', field } });
-
-export const conflict = (message: string, details: Record<string, unknown> = {}) => new GraphQLError(message, { extensions: { code: 'CONFLICT', ...details } });
 
 export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
 
@@ -63,11 +57,6 @@ export function connectionBy<T extends { id: string }>(rows: T[], size: number, 
     edges: page.map((node) => ({ cursor: cursor(node), node })),
     pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? cursor(page[page.length - 1] as T) : null },
   };
-}
-
-/** Free text for ILIKE: wildcards in the user's text are taken literally. */
-export function likePattern(q: string): string {
-  return `%${q.trim().replace(/^#/, '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The caller's Idempotency-Key as a transition id (scoped to the user); a fresh id without one. */
