@@ -5,7 +5,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
-import { bookingWorkflowId, bookingWorkflowType, rescheduleUpdate, type BookingWorkflowInput, type NewBooking } from '../workflows/booking/messages.ts';
+import {
+  amendUpdate, bookingWorkflowId, bookingWorkflowType, rescheduleUpdate, type BookingTerms, type BookingWorkflowInput, type NewBooking,
+} from '../workflows/booking/messages.ts';
 import {
   convertToBookingUpdate, inquiryWorkflowType,
   type ConvertToBookingRequest, type ConvertToBookingResult, type InquiryWorkflowInput, type NewInquiry,
@@ -126,6 +128,17 @@ export function reschedule(
   return handle.executeUpdate(rescheduleUpdate, {
     updateId: updateIdOf(transitionId, ['reschedule', times.startAt, times.endAt]),
     args: [{ startAt: times.startAt, endAt: times.endAt, transitionId, actor: options.actor, reason: options.reason }],
+  });
+}
+
+/** Changes a booking's terms (client, model, location, price) through its workflow. */
+export function amend(
+  handle: WorkflowHandle, terms: BookingTerms, options: { actor: Actor; transitionId?: string; reason?: string },
+): Promise<ChangeResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(amendUpdate, {
+    updateId: updateIdOf(transitionId, ['amend', terms]),
+    args: [{ terms, transitionId, actor: options.actor, reason: options.reason }],
   });
 }
 

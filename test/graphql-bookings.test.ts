@@ -187,6 +187,47 @@ describe('reschedule, edits and services', () => {
   });
 });
 
+describe('amending terms', () => {
+  const UPDATE = `mutation ($id: ID!, $input: UpdateBookingInput!) { updateBooking(id: $id, input: $input) { booking { ${BOOKING_FIELDS} } } }`;
+  type Updated = { updateBooking: { booking: BookingView } };
+
+  test('model, location and price change through the workflow (amend Update): row, audit, timeline and workflow facts agree', async () => {
+    const id = await freshBooking(platform);
+    const [other] = await sql<{ model_id: string; location_id: string }>(
+      `SELECT (SELECT id FROM models WHERE id <> (SELECT model_id FROM bookings WHERE id = ?) ORDER BY slug LIMIT 1) AS model_id,
+              (SELECT id FROM locations WHERE id <> (SELECT location_id FROM bookings WHERE id = ?) ORDER BY title LIMIT 1) AS location_id`, [id, id]);
+    const changed = await platform.gql<Updated>(UPDATE, { id, input: { modelId: other!.model_id, locationId: other!.location_id, priceTotal: '620.00', depositRequired: '150.00', reason: 'client asked' } });
+    expect(changed.errors).toBeUndefined();
+    expect(changed.data!.updateBooking.booking).toMatchObject({ modelId: other!.model_id, locationId: other!.location_id, priceTotal: '620.00', depositRequired: '150.00' });
+    const [audit] = await sql<{ action: string; after: Record<string, unknown>; transition_id: string }>(
+      `SELECT action, after, transition_id FROM audit_log WHERE entity_id = ? AND action = 'UPDATE' ORDER BY created_at DESC LIMIT 1`, [id]);
+    expect(audit?.after).toMatchObject({ model_id: other!.model_id, price_total: '620.00', deposit_required: '150.00' });
+    const state = await platform.temporal.workflow.getHandle(bookingWorkflowId(id)).query(lifecycleStateQuery);
+    expect(state.facts).toMatchObject({ modelId: other!.model_id, locationId: other!.location_id, priceTotal: '620.00', depositRequired: '150.00' });
+    const timeline = await platform.gql<Get>(GET, { id });
+    expect(timeline.data?.booking?.timeline.edges.map((e) => e.node.eventType)).toContain('booking.amended');
+    // Clearing the deposit is explicit.
+    const cleared = await platform.gql<Updated>(UPDATE, { id, input: { depositRequired: null } });
+    expect(cleared.data?.updateBooking.booking.depositRequired).toBeNull();
+  });
+
+  test('an unknown model, a bad amount or a finished booking is refused and changes nothing', async () => {
+    const id = await freshBooking(platform);
+    const before = await auditActions(id);
+    const unknown = await platform.gql(UPDATE, { id, input: { modelId: randomUUID() } });
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'modelId' });
+    const amount = await platform.gql(UPDATE, { id, input: { priceTotal: '12,50' } });
+    expect(amount.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'priceTotal' });
+    expect(await auditActions(id)).toEqual(before);
+    const cancelled = await platform.gql(`mutation ($id: ID!) { changeStatus(input: { entity: { type: booking, id: $id }, to: "cancelled", reason: "test" }) { to } }`, { id });
+    expect(cancelled.errors).toBeUndefined();
+    const late = await platform.gql(UPDATE, { id, input: { priceTotal: '700.00' } });
+    expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'status' });
+    const [row] = await sql<{ price_total: string }>('SELECT price_total FROM bookings WHERE id = ?', [id]);
+    expect(row?.price_total).toBe('550.00');
+  });
+});
+
 describe('inquiries: edit, match, convert', () => {
   const INQUIRY = 'query ($id: ID!) { inquiry(id: $id) { status subject clientEmail bookingId requestedLocationId requestedServiceIds matches { modelName score reason } } }';
   type InquiryView = { inquiry: { status: string; subject: string; clientEmail: string; bookingId: string | null; matches: Array<{ modelName: string; score: number; reason: string }> } };

@@ -2,7 +2,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { AuditLog, Booking, Client, Inquiry, Location, Model, Service } from '../../db/entities/index.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
-import type { NewBooking } from '../../workflows/booking/messages.ts';
+import type { BookingTerms, NewBooking } from '../../workflows/booking/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeChangeRecord } from './change-record.ts';
 import { nonRetryable } from './errors.ts';
@@ -47,6 +47,42 @@ export function createBookingStore({ orm }: ActivityDeps) {
           actor: input.actor, before: null, after: snapshot, payload: { ...snapshot, bookingId: b.id },
         });
         return { ref, status: 'draft', facts, assigneeId: b.assigneeId ?? null };
+      });
+    },
+
+    /** Changes a booking's terms (client, model, location, price); the workflow adopts them. */
+    async amendBooking(input: { bookingId: string; terms: BookingTerms; transitionId: string; actor: Actor; reason?: string | undefined }): Promise<void> {
+      return orm.em.fork().transactional(async (em) => {
+        const booking = await em.findOneOrFail(Booking, { id: input.bookingId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        // Applied by an earlier attempt of this request: nothing to do.
+        if (await em.findOne(AuditLog, { entityType: 'booking', entityId: input.bookingId, transitionId: input.transitionId })) return;
+        const t = input.terms;
+        const references: Array<[string, unknown, string | undefined]> = [['clientId', Client, t.clientId], ['modelId', Model, t.modelId], ['locationId', Location, t.locationId]];
+        for (const [field, entity, id] of references) {
+          if (id && !(await em.findOne(entity as typeof Client, { id }))) throw nonRetryable('VALIDATION', `No such ${field.replace(/Id$/, '')}: ${id}.`, { field });
+        }
+        const idOf = (ref: unknown) => (ref as { id: string }).id;
+        const before = {
+          client_id: idOf(booking.client), model_id: idOf(booking.model), location_id: idOf(booking.location),
+          price_total: booking.priceTotal, currency: booking.currency, deposit_required: booking.depositRequired ?? null,
+        };
+        if (t.clientId) booking.client = em.getReference(Client, t.clientId);
+        if (t.modelId) booking.model = em.getReference(Model, t.modelId);
+        if (t.locationId) booking.location = em.getReference(Location, t.locationId);
+        if (t.priceTotal !== undefined) booking.priceTotal = t.priceTotal;
+        if (t.currency !== undefined) booking.currency = t.currency;
+        if (t.depositRequired !== undefined) booking.depositRequired = t.depositRequired;
+        await em.flush();
+        const after = {
+          client_id: t.clientId ?? before.client_id, model_id: t.modelId ?? before.model_id, location_id: t.locationId ?? before.location_id,
+          price_total: t.priceTotal ?? before.price_total, currency: t.currency ?? before.currency,
+          deposit_required: t.depositRequired === undefined ? before.deposit_required : t.depositRequired,
+        };
+        await writeChangeRecord(em, {
+          entityType: 'booking', entityId: input.bookingId, action: 'UPDATE', eventType: 'booking.amended', transitionId: input.transitionId,
+          actor: input.actor, before, after, payload: { ref: booking.ref, before, after, reason: input.reason ?? null },
+          metadata: input.reason ? { reason: input.reason } : undefined,
+        });
       });
     },
 

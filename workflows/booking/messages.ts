@@ -44,5 +44,30 @@ export interface RescheduleRequest {
 /** Moves the booking's time; its approaching / start / end timers move with it. */
 export const rescheduleUpdate = defineUpdate<ChangeResult, [RescheduleRequest]>('reschedule');
 
+/** The booking's terms an operator may correct while it is still ahead (the workflow's guards read them). */
+export interface BookingTerms {
+  readonly clientId?: string | undefined;
+  readonly modelId?: string | undefined;
+  readonly locationId?: string | undefined;
+  /** Decimal strings, e.g. "550.00". */
+  readonly priceTotal?: string | undefined;
+  readonly currency?: string | undefined;
+  /** null: no deposit required any more. */
+  readonly depositRequired?: string | null | undefined;
+}
+
+export interface AmendRequest {
+  readonly terms: BookingTerms;
+  readonly transitionId: string;
+  readonly actor: Actor;
+  readonly reason?: string | undefined;
+}
+
+/** Statuses in which a booking's terms may still change. */
+export const AMENDABLE_STATUSES: readonly string[] = ['draft', 'pending', 'deposit_required', 'confirmed'];
+
+/** Changes the booking's client, model, location or price; the row, audit and timeline follow. */
+export const amendUpdate = defineUpdate<ChangeResult, [AmendRequest]>('amend');
+
 /** Sent by a booking created from an inquiry to that inquiry's lifecycle. */
 export const bookingCreatedSignal = defineSignal<[{ bookingId: string; ref: string }]>('bookingCreated');

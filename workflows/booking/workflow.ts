@@ -9,7 +9,7 @@ import { bookingLifecycle as lifecycle } from '../../domain/lifecycles.ts';
 import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
-import { DEFAULT_HOLD_MINUTES, bookingCreatedSignal, rescheduleUpdate, type BookingWorkflowInput } from './messages.ts';
+import { AMENDABLE_STATUSES, DEFAULT_HOLD_MINUTES, amendUpdate, bookingCreatedSignal, rescheduleUpdate, type BookingTerms, type BookingWorkflowInput } from './messages.ts';
 import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
 
 
@@ -73,6 +73,48 @@ function definition(holdMinutes: number): LifecycleDefinition {
   };
 }
 
+const MONEY = /^\d{1,10}(\.\d{1,2})?$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/** What is wrong with an amendment, if anything (checked before it reaches history). */
+function amendmentProblem(terms: BookingTerms, status: string): { field: string; message: string } | undefined {
+  const given = Object.entries(terms).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return { field: 'terms', message: 'nothing to change' };
+  if (!AMENDABLE_STATUSES.includes(status)) return { field: 'status', message: `a booking that is ${status} keeps its terms` };
+  if (terms.priceTotal !== undefined && !MONEY.test(terms.priceTotal)) return { field: 'priceTotal', message: 'must be an amount such as 550.00' };
+  if (terms.depositRequired !== undefined && terms.depositRequired !== null && !MONEY.test(terms.depositRequired)) {
+    return { field: 'depositRequired', message: 'must be an amount such as 100.00' };
+  }
+  if (terms.currency !== undefined && !CURRENCY.test(terms.currency)) return { field: 'currency', message: 'must be a three-letter code such as GBP' };
+  return undefined;
+}
+
+function registerAmend(machine: LifecycleMachine): void {
+  setHandler(
+    amendUpdate,
+    (request) =>
+      machine.change(request.transitionId, async () => {
+        const { terms, transitionId, actor, reason } = request;
+        // The store checks the references exist; committed now or by an earlier attempt, adopt the terms.
+        await activity(() => storeWrites.amendBooking({ bookingId: machine.state.entityId, terms, transitionId, actor, reason }));
+        const defined = Object.fromEntries(Object.entries(terms).filter(([, v]) => v !== undefined));
+        machine.state.facts = { ...machine.state.facts, ...defined };
+        return false;
+      }),
+    {
+      validator: (request) => {
+        const problem = amendmentProblem(request.terms, machine.state.status);
+        if (problem) throw toFailure(new DomainError('VALIDATION', `Cannot amend: ${problem.field}: ${problem.message}.`, { field: problem.field, status: machine.state.status }));
+      },
+    },
+  );
+}
+
+function registerBookingHandlers(machine: LifecycleMachine): void {
+  registerReschedule(machine);
+  registerAmend(machine);
+}
+
 function registerReschedule(machine: LifecycleMachine): void {
   setHandler(
     rescheduleUpdate,
@@ -105,7 +147,7 @@ export async function bookingLifecycle(input: BookingWorkflowInput): Promise<voi
     definition: definition(holdMinutes),
     input,
     now: new Date().toISOString(),
-    registerExtraHandlers: registerReschedule,
+    registerExtraHandlers: registerBookingHandlers,
     create: async () => {
       const row = await storeWrites.recordBookingCreated({ booking: input.booking, actor: input.actor, transitionId: `create:${input.requestId ?? input.booking.id}` });
       if (input.notifyInquiryWorkflowId) {

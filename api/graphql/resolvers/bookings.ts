@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { Booking, Client, EntityTimeline, Location, Model, Service, User, type Inquiry } from '../../../db/entities/index.ts';
-import type { NewBooking } from '../../../workflows/booking/messages.ts';
+import type { BookingTerms, NewBooking } from '../../../workflows/booking/messages.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { reschedule, startBooking, workflowIdOfRow } from '../../lifecycle-commands.ts';
+import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
@@ -92,8 +92,28 @@ const updateBookingInput = z
     notesInternal: z.string().trim().max(5000).optional().nullable(),
     startAt: z.date().optional().nullable(),
     endAt: z.date().optional().nullable(),
+    clientId: z.uuid().optional().nullable(),
+    modelId: z.uuid().optional().nullable(),
+    locationId: z.uuid().optional().nullable(),
+    priceTotal: amount.optional().nullable(),
+    currency: z.string().trim().regex(/^[A-Z]{3}$/, 'must be a three-letter code such as GBP').optional().nullable(),
+    depositRequired: amount.optional().nullable(),
     reason: z.string().trim().max(500).optional().nullable(),
   });
+
+/** The terms an update asks to change (absent and unchanged ones left out); the workflow amends them. */
+function termsOf(input: z.infer<typeof updateBookingInput>, row: Booking, raw: Record<string, unknown>): BookingTerms {
+  const idOf = (ref: unknown) => (ref as { id: string } | null)?.id ?? null;
+  const terms: { -readonly [K in keyof BookingTerms]: BookingTerms[K] } = {};
+  if (input.clientId && input.clientId !== idOf(row.client)) terms.clientId = input.clientId;
+  if (input.modelId && input.modelId !== idOf(row.model)) terms.modelId = input.modelId;
+  if (input.locationId && input.locationId !== idOf(row.location)) terms.locationId = input.locationId;
+  if (input.priceTotal && Number(input.priceTotal) !== Number(row.priceTotal)) terms.priceTotal = input.priceTotal;
+  if (input.currency && input.currency !== row.currency) terms.currency = input.currency;
+  // An explicit null clears the deposit; an absent field leaves it.
+  if ('depositRequired' in raw && (input.depositRequired ?? null) !== (row.depositRequired ?? null)) terms.depositRequired = input.depositRequired ?? null;
+  return terms;
+}
 
 const timesInput = z
   .object({ startAt: z.date(), endAt: z.date(), reason: z.string().trim().max(500).optional().nullable() })
@@ -186,7 +206,12 @@ export const bookingResolvers: Resolvers = {
       const moves = startAt.getTime() !== row.startAt.getTime() || endAt.getTime() !== row.endAt.getTime();
       if (moves && !(startAt < endAt)) throw validation('endAt', 'must be after startAt');
       const notes = input.notesInternal === undefined ? undefined : (input.notesInternal ?? null);
-      // The workflow owns the times: it refuses a move of a finished booking before anything changes.
+      const terms = termsOf(input, row, args.input as Record<string, unknown>);
+      // The workflow owns the times and the terms: it refuses a change to a finished booking before anything changes.
+      if (Object.keys(terms).length) {
+        const handle = ctx.temporal.workflow.getHandle(workflowIdOfRow('booking', row));
+        await amend(handle, terms, { actor: userActor(viewer), transitionId: transitionIdOf(ctx, ':amend'), reason: input.reason ?? undefined });
+      }
       if (moves) await rescheduleThroughWorkflow(ctx, viewer, row, { startAt, endAt, reason: input.reason });
       if (notes !== undefined && notes !== (row.notesInternal ?? null)) {
         await ctx.em.transactional(async (em) => {
