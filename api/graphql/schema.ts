@@ -7,6 +7,20 @@ import type { ApiContext, ServerContext } from './context.ts';
 import { authResolvers } from './resolvers/auth.ts';
 import { inquiryResolvers } from './resolvers/inquiries.ts';
 import { lifecycleResolvers } from './resolvers/lifecycle.ts';
+import { actionCenterResolvers } from './resolvers/action-center.ts';
+import { searchResolvers } from './resolvers/search.ts';
+import { clientResolvers } from './resolvers/clients.ts';
+import { directoryResolvers } from './resolvers/directories.ts';
+import { modelResolvers } from './resolvers/models.ts';
+import { userResolvers } from './resolvers/users.ts';
+import { realtimeResolvers } from './resolvers/realtime.ts';
+import { bookingResolvers } from './resolvers/bookings.ts';
+import { workItemResolvers } from './resolvers/work-items.ts';
+import { paymentResolvers } from './resolvers/payments.ts';
+import { availabilityResolvers } from './resolvers/availability.ts';
+import { automationResolvers } from './resolvers/automation.ts';
+import { auditResolvers } from './resolvers/audit.ts';
+import { systemResolvers } from './resolvers/system.ts';
 
 export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../schema');
 
@@ -36,6 +50,6 @@ const DateTime = new GraphQLScalarType({
 export function buildSchema() {
   return createSchema<ServerContext & ApiContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers],
+    resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers, userResolvers, modelResolvers, clientResolvers, directoryResolvers, realtimeResolvers, actionCenterResolvers, searchResolvers, bookingResolvers, workItemResolvers, paymentResolvers, availabilityResolvers, automationResolvers, auditResolvers, systemResolvers],
   });
 }

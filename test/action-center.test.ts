@@ -1,0 +1,334 @@
+/**
+ * The Action Center through real HTTP against the running API, worker and database: tasks and
+ * exceptions are created through their workflows (never by writing rows), then read back as
+ * each role sees them: groups, seed §5 order, SLA, entity summaries, masking, quick actions,
+ * counts and pagination. Other test files share the database, so assertions pick out this
+ * file's items and check the order of the whole list against the domain's sortActionItems.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import * as commands from '../api/lifecycle-commands.ts';
+import { resolveTemporalTestServer } from '../launcher/temporal-binaries.ts';
+import { createLogger } from '../platform/logger.ts';
+import { startWorkers } from '../worker/run.ts';
+import { addSearchAttributesBlindly } from '../worker/search-attributes.ts';
+import { sortActionItems, type Severity } from '../domain/action-items.ts';
+import type { NewException } from '../workflows/work-item/messages.ts';
+import { bookingDraft, demoReferences, startBooking, startTask, transition } from './support/lifecycles.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+let platform: TestPlatform;
+let refs: Awaited<ReturnType<typeof demoReferences>>;
+let sashaId: string;
+let bookingId: string;
+let bookingRef: string;
+const ids: Record<string, string> = {};
+
+const ITEM = `kind id ref title type severity priority status group assigneeId slaDeadlineAt slaRemainingSeconds slaBreached createdAt
+  entity { type id ref summary status clientName clientEmail clientPhone startAt }
+  quickActions { kind label mutation entityType entityId toStatus assigneeId }`;
+const ACTION_CENTER = `query ($first: Int) { actionCenter(first: $first) {
+  generatedAt
+  counts { urgent high normal total breached completedToday }
+  groups { name totalCount hasNextPage endCursor items { ${ITEM} } } } }`;
+const ACTION_ITEMS = `query ($group: ActionGroupName!, $first: Int, $after: String) { actionItems(group: $group, first: $first, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`;
+
+interface QuickAction { kind: string; label: string; mutation: string; entityType: string; entityId: string; toStatus: string | null; assigneeId: string | null }
+interface Item {
+  kind: string; id: string; ref: string; title: string; type: string; severity: Severity; priority: string | null; status: string; group: string;
+  assigneeId: string | null; slaDeadlineAt: string | null; slaRemainingSeconds: number | null; slaBreached: boolean; createdAt: string;
+  entity: { type: string; id: string; ref: string | null; summary: string; status: string | null; clientName: string | null; clientEmail: string | null; clientPhone: string | null; startAt: string | null };
+  quickActions: QuickAction[];
+}
+interface Connection { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: Item }> }
+interface ActionCenter {
+  generatedAt: string;
+  counts: { urgent: number; high: number; normal: number; total: number; breached: number; completedToday: number };
+  groups: Array<{ name: string; totalCount: number; hasNextPage: boolean; endCursor: string | null; items: Item[] }>;
+}
+
+const sql = <T>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
+
+async function actionCenterAs(role: string, first = 100): Promise<ActionCenter> {
+  const response = await platform.gql<{ actionCenter: ActionCenter }>(ACTION_CENTER, { first }, { authorization: `Bearer ${await platform.tokenOf(role)}` });
+  expect(response.errors).toBeUndefined();
+  return response.data!.actionCenter;
+}
+const itemsOf = (ac: ActionCenter) => ac.groups.flatMap((g) => g.items);
+const groupOfItem = (ac: ActionCenter, id: string) => ac.groups.find((g) => g.items.some((i) => i.id === id))?.name;
+
+async function exception(overrides: Partial<NewException> & { type: string; severity: NewException['severity'] }): Promise<string> {
+  const id = randomUUID();
+  await commands.startException(platform.temporal, { id, summary: `Exception ${overrides.type}`, entityType: 'booking', entityId: bookingId, ...overrides }, { actor: { type: 'system' } });
+  return id;
+}
+async function task(name: string, fields: { type: string; priority: 'low' | 'normal' | 'high' | 'critical'; assigneeId?: string; subject?: string }) {
+  const { created } = await startTask(platform.temporal, { entityId: bookingId, subject: fields.subject ?? `Action center ${name}`, ...fields });
+  ids[name] = created.entityId;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform();
+  refs = await demoReferences(platform.orm);
+  [{ id: sashaId }] = (await sql<{ id: string }>(`SELECT id FROM users WHERE email = 'sasha@virel.local'`)) as [{ id: string }];
+  const booking = await startBooking(platform.temporal, bookingDraft(refs, 7 * 24 * 3600_000));
+  bookingId = booking.created.entityId;
+  await transition(booking.handle, 'pending');
+  bookingRef = booking.created.ref;
+  const lukas = refs.operator_id;
+  // Policies (db/seed/reference-data.ts): confirm_booking 15 min (critical: 10), follow_up 4 h,
+  // request_deposit 2 h, payment_failed 30 min, mismatch 1 h; types without a policy have no SLA.
+  await task('criticalSoon', { type: 'confirm_booking', priority: 'critical', assigneeId: lukas });
+  ids.criticalException = await exception({ type: 'payment_failed', severity: 'critical', summary: 'Payment failed: STRIPE_ERROR', assigneeId: lukas });
+  await task('highLate', { type: 'follow_up', priority: 'high', assigneeId: lukas });
+  await task('highSoonUnassigned', { type: 'confirm_booking', priority: 'high' });
+  await task('normalNoSla', { type: 'call_client', priority: 'normal', assigneeId: lukas });
+  await task('normalWithSla', { type: 'request_deposit', priority: 'normal', assigneeId: lukas });
+  ids.mediumException = await exception({ type: 'mismatch', severity: 'medium', summary: 'Availability mismatch', entityType: 'model', entityId: refs.model_id });
+  await task('lowNoSla', { type: 'call_client', priority: 'low', assigneeId: lukas });
+  await task('sashas', { type: 'follow_up', priority: 'high', assigneeId: sashaId });
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe('actionCenter', () => {
+  test('groups URGENT / HIGH / NORMAL in seed §5 order: severity, breached, nearer SLA deadline, oldest', async () => {
+    const ac = await actionCenterAs('OPERATOR');
+    expect(ac.groups.map((g) => g.name)).toEqual(['URGENT', 'HIGH', 'NORMAL']);
+    const mine = (group: string) => ac.groups.find((g) => g.name === group)!.items.map((i) => i.id).filter((id) => Object.values(ids).includes(id));
+    expect(mine('URGENT')).toEqual([ids.criticalSoon, ids.criticalException]);
+    expect(mine('HIGH')).toEqual([ids.highSoonUnassigned, ids.highLate]);
+    expect(mine('NORMAL')).toEqual([ids.mediumException, ids.normalWithSla, ids.normalNoSla, ids.lowNoSla]);
+    // The whole list (other files' items too) is in the domain's order, group by group.
+    for (const group of ac.groups) {
+      const nodes = group.items;
+      const keyed = nodes.map((n) => ({ ...n, slaDeadlineAt: n.slaDeadlineAt ? new Date(n.slaDeadlineAt) : null, createdAt: new Date(n.createdAt) }));
+      expect(sortActionItems(keyed).map((n) => n.id)).toEqual(nodes.map((n) => n.id));
+      expect(nodes.every((n) => n.group === group.name)).toBe(true);
+    }
+  });
+
+  test('an operator sees their own and unassigned open items only; another operator sees theirs', async () => {
+    const lukas = itemsOf(await actionCenterAs('OPERATOR'));
+    expect(lukas.map((i) => i.id)).not.toContain(ids.sashas);
+    expect(lukas.every((i) => i.assigneeId === null || i.assigneeId === refs.operator_id)).toBe(true);
+    expect(lukas.every((i) => ['open', 'in_progress', 'investigating'].includes(i.status))).toBe(true);
+    const sasha = itemsOf(await actionCenterAs('OPERATOR:sasha'));
+    expect(sasha.map((i) => i.id)).toContain(ids.sashas);
+    expect(sasha.map((i) => i.id)).toContain(ids.highSoonUnassigned);
+    expect(sasha.map((i) => i.id)).not.toContain(ids.criticalSoon);
+    // The Action Center is the viewer's own work even for those who may see everything.
+    const owner = await actionCenterAs('OWNER');
+    expect(groupOfItem(owner, ids.sashas!)).toBeUndefined();
+    expect(groupOfItem(owner, ids.highSoonUnassigned!)).toBe('HIGH');
+  });
+
+  test('each item carries its SLA, type, severity and what it is about, contacts masked without pii.read', async () => {
+    const [expected] = await sql<{ model: string; location: string; client: string; email: string; phone: string; start_local: string; deadline: Date }>(`
+      SELECT m.name AS model, l.title AS location, c.full_name AS client, c.email, c.phone, t.sla_deadline_at AS deadline,
+             to_char(b.start_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI') AS start_local
+        FROM bookings b JOIN models m ON m.id = b.model_id JOIN locations l ON l.id = b.location_id JOIN clients c ON c.id = b.client_id
+        JOIN tasks t ON t.id = ? WHERE b.id = ?`, [ids.criticalSoon, bookingId]);
+    const ac = await actionCenterAs('OPERATOR');
+    const item = itemsOf(ac).find((i) => i.id === ids.criticalSoon)!;
+    expect(item).toMatchObject({
+      kind: 'task', type: 'confirm_booking', severity: 'critical', priority: 'critical', status: 'open', group: 'URGENT', slaBreached: false,
+      assigneeId: refs.operator_id, slaDeadlineAt: new Date(expected!.deadline).toISOString(),
+    });
+    expect(item.ref).toMatch(/^T-\d+$/);
+    const remaining = (new Date(expected!.deadline).getTime() - new Date(ac.generatedAt).getTime()) / 1000;
+    expect(Math.abs(item.slaRemainingSeconds! - remaining)).toBeLessThanOrEqual(1);
+    expect(item.slaRemainingSeconds).toBeGreaterThan(0);
+    expect(item.slaRemainingSeconds).toBeLessThanOrEqual(600);
+    expect(item.entity).toMatchObject({
+      type: 'booking', id: bookingId, ref: bookingRef, status: 'pending', clientName: expected!.client,
+      summary: `Booking #${bookingRef} • ${expected!.model} @ ${expected!.location} • ${expected!.client.split(' ')[0]} • ${expected!.start_local}`,
+    });
+    expect(item.entity.clientPhone).toMatch(/\*\*\*/);
+    expect(item.entity.clientPhone).not.toBe(expected!.phone);
+    expect(item.entity.clientEmail).toMatch(/^.{1,2}\*\*\*@/);
+    const owner = itemsOf(await actionCenterAs('OWNER')).find((i) => i.id === ids.highSoonUnassigned)!;
+    expect(owner.entity).toMatchObject({ clientPhone: expected!.phone, clientEmail: expected!.email });
+    const noSla = itemsOf(ac).find((i) => i.id === ids.normalNoSla)!;
+    expect(noSla).toMatchObject({ slaDeadlineAt: null, slaRemainingSeconds: null, severity: 'medium', priority: 'normal', group: 'NORMAL' });
+    const modelException = itemsOf(ac).find((i) => i.id === ids.mediumException)!;
+    expect(modelException).toMatchObject({ kind: 'exception', severity: 'medium', priority: null, assigneeId: null });
+    expect(modelException.entity).toMatchObject({ type: 'model', id: refs.model_id });
+    expect(modelException.entity.summary).toMatch(/^Model \S+/);
+  });
+
+  test('quick actions follow the state machine, the assignee and the role', async () => {
+    const summary = (item: Item) => item.quickActions.map((a) => `${a.kind}:${a.entityType}:${a.toStatus ?? a.assigneeId ?? ''}`);
+    const lukasItems = itemsOf(await actionCenterAs('OPERATOR'));
+    const mine = lukasItems.find((i) => i.id === ids.criticalSoon)!;
+    expect(summary(mine)).toEqual(['TRANSITION:task:in_progress', 'TRANSITION:task:cancelled', 'ADD_NOTE:task:', 'TRANSITION:booking:confirmed']);
+    expect(mine.quickActions.map((a) => a.mutation)).toEqual(['changeStatus', 'changeStatus', 'addNote', 'changeStatus']);
+    const unassigned = lukasItems.find((i) => i.id === ids.highSoonUnassigned)!;
+    expect(summary(unassigned)).toContain(`ASSIGN_TO_ME:task:${refs.operator_id}`);
+    const exceptionActions = lukasItems.find((i) => i.id === ids.criticalException)!;
+    expect(summary(exceptionActions)).toEqual([
+      'TRANSITION:exception:investigating', 'TRANSITION:exception:resolved', 'TRANSITION:exception:dismissed', 'ADD_NOTE:exception:',
+    ]);
+    // Read-only users see the unassigned work but may do nothing about it.
+    const readOnly = itemsOf(await actionCenterAs('READ_ONLY')).find((i) => i.id === ids.highSoonUnassigned)!;
+    expect(readOnly.quickActions).toEqual([]);
+    const ops = itemsOf(await actionCenterAs('OPS_MANAGER')).find((i) => i.id === ids.highSoonUnassigned)!;
+    const [opsUser] = await sql<{ id: string }>(`SELECT id FROM users WHERE email = 'ops@virel.local'`);
+    expect(summary(ops)).toContain(`ASSIGN_TO_ME:task:${opsUser!.id}`);
+    for (const role of ['FINANCE', 'CONTENT_MANAGER', 'INTEGRATIONS_ADMIN']) {
+      const denied = await platform.gql(ACTION_CENTER, {}, { authorization: `Bearer ${await platform.tokenOf(role)}` });
+      expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect((await platform.gql(ACTION_CENTER, {}, { authorization: '' })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('a quick action called as described does what it says: assign to me, then start and complete', async () => {
+    const token = { authorization: `Bearer ${await platform.tokenOf('OPERATOR:sasha')}` };
+    const { created } = await startTask(platform.temporal, { entityId: bookingId, type: 'call_client', priority: 'high', subject: 'Quick action walk' });
+    const find = async () => itemsOf(await actionCenterAs('OPERATOR:sasha')).find((i) => i.id === created.entityId);
+    const before = await actionCenterAs('OPERATOR:sasha');
+    const call = async (action: QuickAction) => {
+      const entity = { type: action.entityType, id: action.entityId };
+      const response = action.mutation === 'assign'
+        ? await platform.gql('mutation ($i: AssignInput!) { assign(input: $i) { entityId } }', { i: { entity, assigneeId: action.assigneeId } }, token)
+        : await platform.gql('mutation ($i: ChangeStatusInput!) { changeStatus(input: $i) { to } }', { i: { entity, to: action.toStatus } }, token);
+      expect(response.errors).toBeUndefined();
+    };
+    await call((await find())!.quickActions.find((a) => a.kind === 'ASSIGN_TO_ME')!);
+    expect((await find())).toMatchObject({ assigneeId: sashaId, status: 'open' });
+    expect((await find())!.quickActions.some((a) => a.kind === 'ASSIGN_TO_ME')).toBe(false);
+    await call((await find())!.quickActions.find((a) => a.toStatus === 'in_progress')!);
+    const started = (await find())!;
+    expect(started.status).toBe('in_progress');
+    expect(started.quickActions.filter((a) => a.entityType === 'task' && a.kind === 'TRANSITION').map((a) => a.toStatus)).toEqual(['done', 'failed', 'cancelled']);
+    await call(started.quickActions.find((a) => a.toStatus === 'done')!);
+    expect(await find()).toBeUndefined();
+    const after = await actionCenterAs('OPERATOR:sasha');
+    expect(after.counts.completedToday).toBe(before.counts.completedToday + 1);
+  });
+
+  test('counts per group, breached and total agree with the database; completed today counts resolved exceptions', async () => {
+    const ac = await actionCenterAs('OPERATOR');
+    const [oracle] = await sql<{ urgent: number; high: number; normal: number; breached: number }>(`
+      WITH open_items AS (
+        SELECT CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END AS rank, sla_breached
+          FROM tasks WHERE status IN ('open', 'in_progress') AND (assigned_to = ? OR assigned_to IS NULL)
+        UNION ALL
+        SELECT CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END, sla_breached
+          FROM exceptions WHERE status IN ('open', 'investigating') AND (assigned_to = ? OR assigned_to IS NULL))
+      SELECT count(*) FILTER (WHERE rank = 0 OR sla_breached)::int AS urgent, count(*) FILTER (WHERE rank = 1 AND NOT sla_breached)::int AS high,
+             count(*) FILTER (WHERE rank > 1 AND NOT sla_breached)::int AS normal, count(*) FILTER (WHERE sla_breached)::int AS breached FROM open_items`,
+    [refs.operator_id, refs.operator_id]);
+    expect(ac.counts).toMatchObject({ ...oracle, total: oracle!.urgent + oracle!.high + oracle!.normal });
+    expect(ac.groups.map((g) => g.totalCount)).toEqual([oracle!.urgent, oracle!.high, oracle!.normal]);
+
+    const token = { authorization: `Bearer ${await platform.tokenOf('OPERATOR')}` };
+    const resolved = await platform.gql('mutation ($i: ChangeStatusInput!) { changeStatus(input: $i) { to } }', { i: { entity: { type: 'exception', id: ids.criticalException }, to: 'resolved' } }, token);
+    expect(resolved.errors).toBeUndefined();
+    const after = await actionCenterAs('OPERATOR');
+    expect(after.counts.completedToday).toBe(ac.counts.completedToday + 1);
+    expect(after.counts.urgent).toBe(ac.counts.urgent - 1);
+    expect(itemsOf(after).map((i) => i.id)).not.toContain(ids.criticalException);
+  });
+
+  test('actionItems pages through one group with cursors in the same order', async () => {
+    const whole = await actionCenterAs('OPERATOR');
+    const normal = whole.groups.find((g) => g.name === 'NORMAL')!;
+    expect(normal.totalCount).toBeGreaterThanOrEqual(4);
+    const token = { authorization: `Bearer ${await platform.tokenOf('OPERATOR')}` };
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 200; page++) {
+      const response: { data?: { actionItems: Connection } | null; errors?: unknown } = await platform.gql<{ actionItems: Connection }>(ACTION_ITEMS, { group: 'NORMAL', first: 2, after }, token);
+      expect(response.errors).toBeUndefined();
+      const connection: Connection = response.data!.actionItems;
+      expect(connection.totalCount).toBe(normal.totalCount);
+      seen.push(...connection.edges.map((e) => e.node.id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(normal.items.map((i) => i.id).slice(0, normal.totalCount));
+    const first = await actionCenterAs('OPERATOR', 1);
+    const firstNormal = first.groups.find((g) => g.name === 'NORMAL')!;
+    expect(firstNormal).toMatchObject({ hasNextPage: true, endCursor: expect.any(String) });
+    expect(firstNormal.items).toHaveLength(1);
+    // Its endCursor continues where the first page stopped.
+    const rest = await platform.gql<{ actionItems: Connection }>(ACTION_ITEMS, { group: 'NORMAL', first: 1, after: firstNormal.endCursor }, token);
+    expect(rest.data?.actionItems.edges.map((e) => e.node.id)).toEqual([normal.items[1]!.id]);
+  });
+
+  test('bad arguments are VALIDATION', async () => {
+    for (const [query, variables, field] of [
+      [ACTION_CENTER, { first: 0 }, 'first'],
+      [ACTION_CENTER, { first: 101 }, 'first'],
+      [ACTION_ITEMS, { group: 'HIGH', after: 'not-a-cursor' }, 'after'],
+      [ACTION_ITEMS, { group: 'HIGH', after: Buffer.from('[1,true,"x","y","z"]').toString('base64url') }, 'after'],
+    ] as const) {
+      const response = await platform.gql(query, variables);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field });
+    }
+  });
+});
+
+/**
+ * A breach needs its SLA deadline to pass: on the time-skipping test server (as test/timers.test.ts)
+ * the tasks' workflows run in skipped time and write the breach through their own activities; the
+ * Action Center is read through the same API as above (it reads only PostgreSQL).
+ */
+describe('breached items', () => {
+  let env: TestWorkflowEnvironment;
+  let workers: Awaited<ReturnType<typeof startWorkers>>;
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await resolveTemporalTestServer() } } });
+    const namespace = env.namespace ?? 'default';
+    await addSearchAttributesBlindly(env.nativeConnection, namespace);
+    workers = await startWorkers({
+      databaseUrl: process.env.TEST_DATABASE_URL as string, temporalAddress: '', connection: env.nativeConnection, namespace,
+      metricsAddress: undefined, registerSearchAttributes: false, logger: createLogger({ level: 'silent', service: 'test' }),
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await workers?.shutdown();
+    await env?.teardown();
+  });
+
+  const start = async (priority: 'normal' | 'high', subject: string) => {
+    const id = randomUUID();
+    // follow_up: 4 h, and on breach only its priority is raised (it stays with its assignee).
+    await commands.startTask(env.client, { id, type: 'follow_up', priority, subject, entityType: 'booking', entityId: bookingId, assigneeId: refs.operator_id },
+      { actor: { type: 'system' } }, { plainStart: true });
+    return id;
+  };
+
+  test('a breached item is URGENT, marked and counted, ahead of unbreached items of its severity', async () => {
+    const before = await actionCenterAs('OPERATOR');
+    const breaching = await start('normal', 'Follow up that will breach');
+    await env.sleep('3h');
+    const fresh = await start('high', 'Follow up still in time');
+    await env.sleep('61m');
+    const deadline = Date.now() + 15_000;
+    let row: { sla_breached: boolean; priority: string } | undefined;
+    while (Date.now() < deadline && !row?.sla_breached) {
+      [row] = await sql<{ sla_breached: boolean; priority: string }>('SELECT sla_breached, priority FROM tasks WHERE id = ?', [breaching]);
+      if (!row?.sla_breached) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(row).toEqual({ sla_breached: true, priority: 'high' });
+    const ac = await actionCenterAs('OPERATOR');
+    const breached = itemsOf(ac).find((i) => i.id === breaching)!;
+    expect(breached).toMatchObject({ slaBreached: true, severity: 'high', priority: 'high', group: 'URGENT', assigneeId: refs.operator_id });
+    expect(groupOfItem(ac, fresh)).toBe('HIGH');
+    expect(ac.counts.breached).toBe(before.counts.breached + 1);
+    expect(ac.counts.urgent).toBe(before.counts.urgent + 1);
+    // Severity first: the breached high item follows every critical one and precedes every unbreached high one.
+    const urgent = ac.groups.find((g) => g.name === 'URGENT')!.items;
+    const at = urgent.findIndex((i) => i.id === breaching);
+    expect(urgent.slice(0, at).every((i) => i.severity === 'critical' || (i.severity === 'high' && i.slaBreached))).toBe(true);
+    expect(urgent.slice(at + 1).every((i) => i.severity !== 'critical')).toBe(true);
+  }, 60_000);
+});
