@@ -198,6 +198,15 @@ interface ClientNode { id: string; fullName: string | null; email: string | null
 const CLIENT_FIELDS = 'id fullName email phone tags preferredChannel totalPaid';
 
 describe('clients', () => {
+  test('one client per email, enforced by the database: concurrent creates give one client, the rest CONFLICT', async () => {
+    const email = `race-${tag()}@example.com`;
+    const attempts = await Promise.all(Array.from({ length: 5 }, () =>
+      platform.gql<{ createClient: { id: string } }>('mutation ($e: String) { createClient(input: { fullName: "Race", email: $e }) { id } }', { e: email })));
+    expect(attempts.filter((a) => a.data?.createClient)).toHaveLength(1);
+    for (const refused of attempts.filter((a) => a.errors)) expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'email' });
+
+  });
+
   test('create, read, update; masked for operators and read-only users; totalPaid only with payments.read; audited', async () => {
     const email = `olivia.hart-${tag()}@example.com`;
     const created = await ok<{ createClient: ClientNode }>(`mutation ($e: String) { createClient(input: { fullName: "Olivia Hart", email: $e, phone: "+447700900888", preferredChannel: telegram, tags: ["VIP", "vip", "regular"] }) { ${CLIENT_FIELDS} } }`, { e: email });

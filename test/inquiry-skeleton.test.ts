@@ -145,6 +145,18 @@ async function countWorkflows(): Promise<number> {
   return count;
 }
 
+describe('client linking', () => {
+  test('concurrent inquiries from a new address make one client (the database refuses a second), phones stored as digits', async () => {
+    const intake = `intake-${randomUUID().slice(0, 8)}@example.com`;
+    const inquiries = await Promise.all(Array.from({ length: 4 }, () => platform.gql<{ createInquiry: { inquiry: { id: string } } }>(
+      'mutation ($e: String) { createInquiry(input: { source: web, clientName: "Intake race", clientEmail: $e, clientPhone: "+44 7700 900 555" }) { inquiry { id } } }', { e: intake })));
+    expect(inquiries.map((r) => r.errors)).toEqual([undefined, undefined, undefined, undefined]);
+    const rows = await platform.orm.em.getConnection().execute<Array<{ clients: string; linked: string; phone: string }>>(
+      `SELECT count(DISTINCT c.id) AS clients, count(i.id) AS linked, min(c.phone) AS phone FROM clients c JOIN inquiries i ON i.client_id = c.id WHERE lower(c.email) = ?`, [intake]);
+    expect(rows[0]).toEqual({ clients: '1', linked: '4', phone: '+447700900555' });
+  });
+});
+
 describe('inquiries list', () => {
   test('pages with opaque cursors, newest first, filtered by status', async () => {
     for (let i = 0; i < 3; i++) await platform.gql(CREATE, { input: { source: 'whatsapp', clientName: `Page test ${i}` } });

@@ -38,7 +38,8 @@ export function createInquiryStore({ orm }: ActivityDeps) {
 
         const data = input.inquiry;
         const email = data.clientEmail?.trim().toLowerCase() || null;
-        const phone = data.clientPhone?.trim() || null;
+        // Stored as + and digits, as the API stores clients' phones, so either finds the other.
+        const phone = data.clientPhone?.replace(/[^\d+]/g, '') || null;
         let client = email ? await em.findOne(Client, { email }) : phone ? await em.findOne(Client, { phone }) : null;
         if (!client && (email || phone || data.clientName)) {
           client = em.create(Client, {

@@ -11,7 +11,7 @@ import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import { recordAudit } from '../audit-trail.ts';
 import { decodeCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, email, invalid, isUuid, likePattern, notFound, optionalText, parseInput, phone } from '../validation.ts';
+import { conflict, email, invalid, isUuid, likePattern, notFound, optionalText, parseInput, phone, uniquely } from '../validation.ts';
 
 const CHANNELS = ['web', 'telegram', 'whatsapp', 'phone'] as const;
 const tags = z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, _ and -, at most 40'))
@@ -81,19 +81,19 @@ export const clientResolvers: Resolvers = {
     async createClient(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'clients.write');
       const input = parseInput(createClientInput, args.input);
-      const id = await ctx.em.fork().transactional(async (em) => {
+      const id = await uniquely(() => ctx.em.fork().transactional(async (em) => {
         await assertEmailFree(em, input.email);
         const row = em.create(Client, input);
         await em.flush();
         await recordAudit(em, { viewer, client: ctx.client, action: 'CREATE', entityType: 'client', entityId: row.id, after: snapshotOf(row) });
         return row.id;
-      });
+      }), { email: EMAIL_TAKEN });
       return ctx.em.fork().findOneOrFail(Client, { id });
     },
     async updateClient(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'clients.write');
       const input = parseInput(updateClientInput, args.input);
-      await ctx.em.fork().transactional(async (em) => {
+      await uniquely(() => ctx.em.fork().transactional(async (em) => {
         const row = isUuid(args.id) ? await em.findOne(Client, { id: args.id }) : null;
         if (!row) throw notFound('client', args.id);
         const before = snapshotOf(row);
@@ -105,7 +105,7 @@ export const clientResolvers: Resolvers = {
         if (!after.fullName && !after.email && !after.phone) throw invalid('fullName', 'a client needs a name, an email or a phone');
         await em.flush();
         await recordAudit(em, { viewer, client: ctx.client, action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
-      });
+      }), { email: EMAIL_TAKEN });
       return ctx.em.fork().findOneOrFail(Client, { id: args.id });
     },
   },
