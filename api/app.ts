@@ -17,7 +17,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
-import { toGraphQLError } from './graphql/errors.ts';
+import { isRefusal, toGraphQLError } from './graphql/errors.ts';
 import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
@@ -71,6 +71,16 @@ function graphqlMetrics(metrics: ApiMetrics): Plugin {
   };
 }
 
+/** Yoga's logger: refused requests are answers (info), anything else that fails is a fault (error). */
+function graphqlLogger(logger: Logger) {
+  return {
+    debug: (...args: unknown[]) => logger.debug(args[0] as object, ...(args.slice(1) as [])),
+    info: (...args: unknown[]) => logger.info(args[0] as object, ...(args.slice(1) as [])),
+    warn: (...args: unknown[]) => logger.warn(args[0] as object, ...(args.slice(1) as [])),
+    error: (...args: unknown[]) => (isRefusal(args[0]) ? logger.info(args[0] as object, 'request refused') : logger.error(args[0] as object, ...(args.slice(1) as []))),
+  };
+}
+
 /** graphql-ws hands back what onSubscribe returned; the enveloped executors ride in rootValue. */
 interface EnvelopedRoot {
   execute: (args: unknown) => never;
@@ -111,7 +121,7 @@ export function buildApp(deps: AppDeps): App {
     landingPage: false,
     // CORS is Express's (corsFor): Yoga's default would reflect every origin.
     cors: false,
-    logging: deps.logger.child({ component: 'graphql' }),
+    logging: graphqlLogger(deps.logger.child({ component: 'graphql' })),
     plugins: [graphqlMetrics(metrics), useIdempotencyKey(), ...graphqlLimits(limits, deps.production)],
     context: async (initial) => {
       const socket = initial[REALTIME_CONTEXT_KEY];

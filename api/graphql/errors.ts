@@ -20,3 +20,13 @@ export function toGraphQLError(error: unknown): GraphQLError | undefined {
   }
   return undefined;
 }
+
+/**
+ * A refusal the API answers on purpose (VALIDATION, NOT_FOUND, CONFLICT, …), as opposed to a
+ * fault. Yoga logs every error it maps; refusals are logged at info, faults at error.
+ */
+export function isRefusal(error: unknown): boolean {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const code = toGraphQLError(original)?.extensions.code;
+  return typeof code === 'string' && code !== 'INTERNAL' && code !== 'INTERNAL_SERVER_ERROR';
+}
