@@ -23,7 +23,7 @@ export interface SearchScope {
   readonly kinds: readonly SearchKind[];
   /** Without entities.read_all: inquiries, bookings, tasks, exceptions assigned to the viewer or unassigned. */
   readonly ownOrUnassignedOnly: boolean;
-  /** With pii.read only: emails and phones are searched. */
+  /** With pii.read: any part of an email or phone matches; without it, only the whole value. */
   readonly searchContacts: boolean;
   readonly first: number;
 }
@@ -113,12 +113,14 @@ function textMatcher(t: Terms, tsvector: string): Matcher {
 }
 
 /**
- * Contact columns, only for viewers with pii.read: a masked viewer whose search for a phone or
- * email found its owner would learn the hidden value, so for them contacts are not searched.
+ * Contact columns. With pii.read, any part of an email or phone matches. Without it, only the whole
+ * value does (an operator looking up the caller's number or address): a partial match would let a
+ * masked viewer uncover hidden digits by probing, a whole value reveals nothing they did not type.
+ * The client and user lists follow the same rule.
  */
 function contactMatchers(t: Terms, scope: SearchScope, emailColumn: string, phoneColumn: string): Matcher[] {
   const out: Matcher[] = [];
-  if (!scope.searchContacts) return out;
+  if (!scope.searchContacts) return wholeContactMatchers(t, emailColumn, phoneColumn);
   // An email has no spaces: text with one cannot match, and its trigrams would only cost rechecks.
   // A whole address is looked up by equality (btree on lower(email)): its trigrams are mostly the
   // domain's, shared by every row, so the trigram index would have little to narrow.
@@ -138,6 +140,21 @@ function contactMatchers(t: Terms, scope: SearchScope, emailColumn: string, phon
       cond: (s) => `${digitsOf} LIKE ${s.bind(`%${digits}%`)}`,
       score: (s) => `CASE WHEN ${digitsOf} = ${s.bind(digits)}::text THEN 1 ELSE 0.8 END`,
     });
+  }
+  return out;
+}
+
+/** A masked viewer's contact lookup: the whole email, or the whole number (at least 7 digits). */
+function wholeContactMatchers(t: Terms, emailColumn: string, phoneColumn: string): Matcher[] {
+  const out: Matcher[] = [];
+  if (!t.fuzzy && EMAIL.test(t.text)) {
+    out.push({ label: 'email', cond: (s) => `lower(${emailColumn}) = lower(${s.bind(t.text)}::text)`, score: () => '1' });
+  }
+  const digits = t.digits;
+  if (digits && digits.length >= 7) {
+    const digitsOf = `regexp_replace(${phoneColumn}, '\\D', '', 'g')`;
+    // LIKE lets the digits' trigram index find the candidates; equality keeps whole numbers only.
+    out.push({ label: 'phone', cond: (s) => `(${digitsOf} LIKE ${s.bind(`%${digits}%`)} AND ${digitsOf} = ${s.bind(digits)}::text)`, score: () => '1' });
   }
   return out;
 }
@@ -196,7 +213,7 @@ function refBranch(s: Statement, scope: SearchScope, kind: SearchKind, ref: stri
   }
 }
 
-/** Clients matching by name, and by email / phone for viewers with pii.read: scored, newest `limit` matches. */
+/** Clients matching by name, email or phone (see contactMatchers): scored, newest `limit` matches. */
 function clientCandidates(s: Statement, t: Terms, scope: SearchScope, limit: number): string {
   const matchers = [nameMatcher(t, 'c.full_name'), ...contactMatchers(t, scope, 'c.email', 'c.phone')];
   return `SELECT c.*, ${labelOf(s, matchers)} AS matched_on, ${scoreOf(s, matchers)} AS score
@@ -287,7 +304,7 @@ function textStatement(terms: Terms, scope: SearchScope, kinds: readonly SearchK
 
 /**
  * One statement per pass: a ref finds exactly its entity; other text matches by substring,
- * full text and (with pii.read) contacts; only when that finds nothing at all does a second
+ * full text and contacts (see contactMatchers); only when that finds nothing at all does a second
  * pass try near spellings of names ("Jmaes Carter"), so the common case pays for one pass.
  */
 export async function runSearch(em: EntityManager, text: string, scope: SearchScope): Promise<SearchRow[]> {

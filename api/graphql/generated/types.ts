@@ -1800,7 +1800,7 @@ export type Query = {
    * Searches names, emails, phones, refs (#B-1235, B-1235, b1235) and phrases ("payment failed").
    * A ref finds exactly that entity. Under the viewer's policy (operators: inquiries, bookings, tasks
    * and exceptions assigned to them or unassigned) and each kind's read permission; without pii.read
-   * emails and phones are masked and are not searched. text: 1-100 characters; first: hits per kind (1-50).
+   * emails and phones are masked and match only as a whole value (never a part of one). text: 1-100 characters; first: hits per kind (1-50).
    */
   search: SearchResult;
   /** Ordered by title; `search` matches title or slug. */
