@@ -156,12 +156,12 @@ describe('users', () => {
     const demote = await platform.gql('mutation ($id: ID!) { setUserRoles(userId: $id, roleCodes: ["READ_ONLY"]) { id } }', { id: owner });
     expect(demote.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'roleCodes' });
 
-    // An administrator with users.write but not OWNER tries to disable the last owner.
+    // An administrator with users.write but not OWNER may not touch an owner at all (let alone the last).
     const role = `ADMIN_${tag().toUpperCase()}`;
     expect((await platform.gql(`mutation { createRole(input: { code: "${role}", name: "Admin", permissions: ["users.read", "users.write"] }) { code } }`)).errors).toBeUndefined();
     const admin = await signedIn([role]);
     const disableOwner = await platform.gql('mutation ($id: ID!) { disableUser(id: $id) { id } }', { id: owner }, admin.headers);
-    expect(disableOwner.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
+    expect(disableOwner.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     expect((await me({})).errors).toBeUndefined();
     expect((await sql('SELECT status FROM users WHERE id = ?', [owner]))[0]).toEqual({ status: 'active' });
   });
@@ -177,6 +177,32 @@ describe('users', () => {
     const viaCreate = await createUser({ roleCodes: ['FINANCE'] }, hr.headers);
     expect(viaCreate.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     expect((await sql('SELECT code FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = ?', [hr.user.id]))).toEqual([{ code: role }]);
+  });
+});
+
+describe('managing stronger users', () => {
+  test('users.write alone cannot reset, disable or re-role a user holding permissions the caller lacks (an owner); a weaker user it can', async () => {
+    const role = `ADMIN_${tag().toUpperCase()}`;
+    await platform.gql(`mutation { createRole(input: { code: "${role}", name: "Admin", permissions: ["users.read", "users.write"] }) { code } }`);
+    const admin = await signedIn([role]);
+    const owner = (await createUser({ roleCodes: ['OWNER'] })).data!.createUser;
+    const [before] = await sql<{ password_hash: string; status: string }>('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]);
+    const attempts = [
+      ['mutation ($id: ID!) { updateUser(id: $id, input: { password: "attacker-pass-123" }) { id } }', 'updateUser'],
+      ['mutation ($id: ID!) { updateUser(id: $id, input: { email: "taken-over@example.com" }) { id } }', 'updateUser'],
+      ['mutation ($id: ID!) { disableUser(id: $id, reason: "x") { id } }', 'disableUser'],
+      ['mutation ($id: ID!) { setUserRoles(userId: $id, roleCodes: ["OWNER", "READ_ONLY"]) { id } }', 'setUserRoles'],
+    ] as const;
+    for (const [mutation] of attempts) {
+      const refused = await platform.gql(mutation, { id: owner.id }, admin.headers);
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    }
+    expect((await sql('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]))[0]).toEqual(before);
+    expect((await login(owner.email)).data?.login.accessToken).toEqual(expect.any(String));
+    // A user whose permissions the admin holds (here: none) it manages.
+    const plain = (await createUser({ roleCodes: [] })).data!.createUser;
+    const renamed = await platform.gql<{ updateUser: { name: string } }>('mutation ($id: ID!) { updateUser(id: $id, input: { name: "Renamed" }) { name } }', { id: plain.id }, admin.headers);
+    expect(renamed.data?.updateUser.name).toBe('Renamed');
   });
 });
 

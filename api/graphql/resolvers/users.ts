@@ -101,6 +101,19 @@ async function userOrFail(em: EntityManager, id: string): Promise<User> {
   return user;
 }
 
+/**
+ * Nobody edits, disables or re-enables a user who holds permissions they lack: with users.write
+ * alone one could otherwise reset an owner's password and sign in as them.
+ */
+function assertMayManage(viewer: Viewer, user: User): void {
+  const beyond = [...new Set(permissionsOf(user.roles.getItems()))].filter((code) => !viewer.permissions.includes(code)).sort();
+  if (beyond.length) {
+    throw new GraphQLError(`You cannot change a user who holds permissions you do not: ${beyond.join(', ')}.`, {
+      extensions: { code: 'FORBIDDEN', permissions: beyond },
+    });
+  }
+}
+
 async function assertEmailFree(em: EntityManager, address: string, exceptId?: string): Promise<void> {
   const holder = await em.findOne(User, { email: address });
   if (holder && holder.id !== exceptId) throw conflict(EMAIL_TAKEN, 'email');
@@ -115,6 +128,7 @@ async function setStatus(ctx: ResolverContext, id: string, target: 'active' | 'd
   await inTransaction(ctx, async (em) => {
     await lockOwners(em);
     const user = await userOrFail(em, id);
+    assertMayManage(viewer, user);
     if (user.status === target) return;
     const isOwner = user.roles.getItems().some((r) => r.code === 'OWNER');
     if (target === 'disabled' && isOwner && (await otherActiveOwners(em, id)) === 0) {
@@ -194,6 +208,7 @@ export const userResolvers: Resolvers = {
       const passwordHash = input.password ? await hashPassword(input.password) : undefined;
       await inTransaction(ctx, (em) => uniquely(async () => {
         const user = await userOrFail(em, args.id);
+        assertMayManage(viewer, user);
         const before = userSnapshot(user);
         if (input.email && input.email !== user.email) await assertEmailFree(em, input.email, user.id);
         em.assign(user, { email: input.email ?? user.email, name: input.name ?? user.name, phone: input.phone === undefined ? user.phone : input.phone });
@@ -216,6 +231,7 @@ export const userResolvers: Resolvers = {
       await inTransaction(ctx, async (em) => {
         await lockOwners(em);
         const user = await userOrFail(em, args.userId);
+        assertMayManage(viewer, user);
         const current = user.roles.getItems();
         const next = await rolesByCode(em, codes);
         const added = next.filter((r) => !current.some((c) => c.id === r.id));
