@@ -161,6 +161,20 @@ describe('actionCenter', () => {
     expect(modelException.entity.summary).toMatch(/^Model \S+/);
   });
 
+  test("an unassigned item about someone else's booking shows the booking's ref only to an operator; the item's own assignee sees it in full", async () => {
+    const booking = await startBooking(platform.temporal, bookingDraft(refs, 9 * 24 * 3600_000));
+    await commands.assign(booking.handle, sashaId, { actor: { type: 'system' } });
+    const { created } = await startTask(platform.temporal, { entityId: booking.created.entityId, type: 'follow_up', priority: 'normal', subject: 'About Sasha\'s booking' });
+    const forLukas = itemsOf(await actionCenterAs('OPERATOR')).find((i) => i.id === created.entityId)!;
+    expect(forLukas.entity).toEqual({
+      type: 'booking', id: booking.created.entityId, ref: booking.created.ref, summary: `Booking #${booking.created.ref}`,
+      status: null, clientName: null, clientEmail: null, clientPhone: null, startAt: null,
+    });
+    const forSasha = itemsOf(await actionCenterAs('OPERATOR:sasha')).find((i) => i.id === created.entityId)!;
+    expect(forSasha.entity.summary).toMatch(new RegExp(`^Booking #${booking.created.ref} • .+ @ .+ • `));
+    expect(forSasha.entity.clientName).toEqual(expect.any(String));
+  });
+
   test('quick actions follow the state machine, the assignee and the role', async () => {
     const summary = (item: Item) => item.quickActions.map((a) => `${a.kind}:${a.entityType}:${a.toStatus ?? a.assigneeId ?? ''}`);
     const lukasItems = itemsOf(await actionCenterAs('OPERATOR'));

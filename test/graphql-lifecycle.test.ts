@@ -65,6 +65,21 @@ describe('changeStatus / assign / addNote', () => {
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  test('handing work to someone else needs escalations.manage: an operator may take or release work, an ops manager may give it', async () => {
+    const id = await newInquiry();
+    const users = await platform.orm.em.getConnection().execute<Array<{ id: string; email: string }>>(`SELECT id, email FROM users WHERE email IN ('lukas@virel.local', 'sasha@virel.local')`);
+    const idOf = (email: string) => users.find((u) => u.email === email)!.id;
+    const ASSIGN = 'mutation ($i: AssignInput!) { assign(input: $i) { entityId } }';
+    const lukas = { authorization: `Bearer ${await platform.tokenOf('OPERATOR:lukas')}` };
+    const give = await platform.gql(ASSIGN, { i: { entity: { type: 'inquiry', id }, assigneeId: idOf('sasha@virel.local') } }, lukas);
+    expect(give.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'escalations.manage' });
+    expect(await auditCount(id)).toBe(1);
+    expect((await platform.gql(ASSIGN, { i: { entity: { type: 'inquiry', id }, assigneeId: idOf('lukas@virel.local') } }, lukas)).errors).toBeUndefined();
+    expect((await platform.gql(ASSIGN, { i: { entity: { type: 'inquiry', id }, assigneeId: null } }, lukas)).errors).toBeUndefined();
+    const manager = { authorization: `Bearer ${await platform.tokenOf('OPS_MANAGER')}` };
+    expect((await platform.gql(ASSIGN, { i: { entity: { type: 'inquiry', id }, assigneeId: idOf('sasha@virel.local') } }, manager)).errors).toBeUndefined();
+  });
+
   test('roles and policy apply: finance may not change an inquiry; an operator may not touch one assigned to someone else', async () => {
     const id = await newInquiry();
     const finance = { authorization: `Bearer ${await platform.tokenOf('FINANCE')}` };

@@ -162,6 +162,15 @@ describe('automation', () => {
     const page2 = (await platform.gql<List>(`query ($r: ID, $a: String) { automationExecutions(ruleId: $r, first: 5, after: $a) { edges { node { id } } pageInfo { hasNextPage } } }`, { r: id, a: page1.pageInfo.endCursor })).data!.automationExecutions;
     expect(new Set([...page1.edges, ...page2.edges].map((e) => e.node.id))).toEqual(new Set([run.data!.testAutomationRule.id, sample.data!.testAutomationRule.id]));
     expect((await platform.gql<List>(LIST, { r: id, t: false })).data!.automationExecutions.edges).toEqual([]);
+    // Stored event data is shown as the viewer may see it: contacts masked, amounts dropped without finance.
+    await platform.gql<Run>(TEST, { id, input: { payload: '{"client_email":"james.carter@example.com","price_total":"550.00"}' } });
+    const RESULTS = 'query ($r: ID) { automationExecutions(ruleId: $r, first: 10) { edges { node { result } } } }';
+    type Results = { automationExecutions: { edges: Array<{ node: { result: string } }> } };
+    const asOwner = (await platform.gql<Results>(RESULTS, { r: id })).data!.automationExecutions.edges.map((e) => e.node.result).join();
+    expect(asOwner).toContain('james.carter@example.com');
+    const asReadOnly = (await platform.gql<Results>(RESULTS, { r: id }, { authorization: `Bearer ${await platform.tokenOf('READ_ONLY')}` })).data!.automationExecutions.edges.map((e) => e.node.result).join();
+    expect(asReadOnly).toContain('ja***@example.com');
+    expect(asReadOnly).not.toContain('james.carter@example.com');
   });
 });
 

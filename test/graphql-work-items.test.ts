@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { assign } from '../api/lifecycle-commands.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
 import { exceptionWorkflowId, taskWorkflowId } from '../workflows/work-item/messages.ts';
-import { freshException, freshTask } from './operations/work-items.ts';
+import { freshBooking } from './operations/bookings.ts';
+import { freshException, freshTask, subjectBooking } from './operations/work-items.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
@@ -28,7 +29,7 @@ const transitions = async (id: string) => sql<{ before: { status: string }; afte
 
 describe('createTask / createException', () => {
   test('start their workflows, which write the rows with the SLA of their policy', async () => {
-    const subject = randomUUID();
+    const subject = await freshBooking(platform);
     const created = await platform.gql<{ createTask: { task: Record<string, unknown> & { id: string; createdAt: string; slaDeadlineAt: string } } }>(
       `mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id ref type status priority subject entityType entityId assigneeId dueAt slaDeadlineAt slaBreached details workflowId createdAt } } }`,
       { input: { type: 'follow_up', subject: 'Call James back', priority: 'high', entityType: 'booking', entityId: subject, dueAt: '2031-01-01T10:00:00Z', details: '{"channel":"phone"}' } });
@@ -52,7 +53,7 @@ describe('createTask / createException', () => {
     const count = async () => (await sql<{ n: string }>('SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM exceptions) AS n'))[0]!.n;
     const before = await count();
     const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
-    const base = { type: 'follow_up', subject: 'x', entityType: 'booking', entityId: randomUUID() };
+    const base = { type: 'follow_up', subject: 'x', entityType: 'booking', entityId: await subjectBooking(platform) };
     expect((await platform.gql(CREATE, { input: { ...base, type: 'Not A Code' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'type' });
     expect((await platform.gql(CREATE, { input: { ...base, entityId: 'nope' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
     expect((await platform.gql(CREATE, { input: { ...base, details: '[1,2]' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'details' });
@@ -63,9 +64,30 @@ describe('createTask / createException', () => {
   });
 });
 
+describe('what a new work item may be about and who it may go to', () => {
+  test('an operator cannot open a task on a booking outside their policy (it would show in their Action Center), nor give it to someone else', async () => {
+    const booking = await freshBooking(platform);
+    await assign(platform.temporal.workflow.getHandle(`booking:${booking}`), await userId('sasha@virel.local'), { actor: { type: 'system' } });
+    const lukas = { authorization: `Bearer ${await platform.tokenOf('OPERATOR:lukas')}` };
+    const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
+    const count = async () => (await sql<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0]!.n;
+    const before = await count();
+    const hidden = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Peek', entityType: 'booking', entityId: booking } }, lukas);
+    expect(hidden.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
+    const missing = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Ghost', entityType: 'booking', entityId: randomUUID() } });
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
+    const giveAway = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'For Sasha', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await userId('sasha@virel.local') } }, lukas);
+    expect(giveAway.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'escalations.manage' });
+    expect(await count()).toBe(before);
+    // Their own booking, and keeping the task, are fine.
+    const mine = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Mine', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await userId('lukas@virel.local') } }, lukas);
+    expect(mine.errors).toBeUndefined();
+  });
+});
+
 describe('lists', () => {
   test('tasks filter by status, priority, assignee, type, slaBreached, due range, entity and text, and page', async () => {
-    const entityId = randomUUID();
+    const entityId = await freshBooking(platform);
     const type = `check_${randomUUID().slice(0, 8)}`;
     const ids = [
       await freshTask(platform, { type, entityId, priority: 'low', dueAt: '2031-01-01T10:00:00Z' }),

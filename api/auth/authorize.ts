@@ -32,3 +32,14 @@ export function contactFor<T extends { clientEmail?: string | null; clientPhone?
   if (viewer?.permissions.includes('pii.read')) return row;
   return { ...row, clientEmail: maskEmail(row.clientEmail), clientPhone: maskPhone(row.clientPhone) };
 }
+
+/**
+ * Handing work to someone else is an escalation (seed §2: ops managers reassign between
+ * operators): without escalations.manage a user may take work or release it, not give it away.
+ */
+export function assertMayAssign(viewer: Viewer, assigneeId: string | null | undefined): void {
+  if (!assigneeId || assigneeId === viewer.id || viewer.permissions.includes('escalations.manage')) return;
+  throw new GraphQLError('Assigning work to someone else needs escalations.manage; you may assign it to yourself or unassign it.', {
+    extensions: { code: 'FORBIDDEN', permission: 'escalations.manage' },
+  });
+}

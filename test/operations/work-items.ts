@@ -2,12 +2,20 @@
 import { randomUUID } from 'node:crypto';
 import type { TestPlatform } from '../support/platform.ts';
 import { countOf, type MatrixOperation } from '../support/role-matrix.ts';
+import { freshBooking } from './bookings.ts';
+
+const subjects = new WeakMap<TestPlatform, Promise<string>>();
+/** An unassigned booking for work items to be about (every role's policy lets it be seen). */
+export function subjectBooking(platform: TestPlatform): Promise<string> {
+  if (!subjects.has(platform)) subjects.set(platform, freshBooking(platform));
+  return subjects.get(platform) as Promise<string>;
+}
 
 /** A fresh unassigned task, created through createTask as the owner. */
 export async function freshTask(platform: TestPlatform, extra: Record<string, unknown> = {}): Promise<string> {
   const created = await platform.gql<{ createTask: { task: { id: string } } }>(
     'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }',
-    { input: { type: 'follow_up', subject: 'Call the client back', entityType: 'booking', entityId: randomUUID(), ...extra } },
+    { input: { type: 'follow_up', subject: 'Call the client back', entityType: 'booking', entityId: await subjectBooking(platform), ...extra } },
   );
   const id = created.data?.createTask.task.id;
   if (!id) throw new Error(`could not create a task: ${JSON.stringify(created.errors)}`);
@@ -18,7 +26,7 @@ export async function freshTask(platform: TestPlatform, extra: Record<string, un
 export async function freshException(platform: TestPlatform, extra: Record<string, unknown> = {}): Promise<string> {
   const created = await platform.gql<{ createException: { exception: { id: string } } }>(
     'mutation ($input: CreateExceptionInput!) { createException(input: $input) { exception { id } } }',
-    { input: { type: 'policy_violation', severity: 'medium', summary: 'Client asked for an unlisted service', entityType: 'booking', entityId: randomUUID(), ...extra } },
+    { input: { type: 'policy_violation', severity: 'medium', summary: 'Client asked for an unlisted service', entityType: 'booking', entityId: await subjectBooking(platform), ...extra } },
   );
   const id = created.data?.createException.exception.id;
   if (!id) throw new Error(`could not create an exception: ${JSON.stringify(created.errors)}`);
@@ -36,7 +44,8 @@ export const WORK_ITEM_OPERATIONS: MatrixOperation[] = [
   { field: 'Query.exception', permission: 'exceptions.read', setup: exception, document: 'query ($id: ID!) { exception(id: $id) { id } }' },
   {
     field: 'Mutation.createTask', permission: 'tasks.write',
-    document: `mutation { createTask(input: { type: "follow_up", subject: "Matrix", entityType: "booking", entityId: "${randomUUID()}" }) { task { id } } }`,
+    setup: async (platform) => ({ booking: await subjectBooking(platform) }),
+    document: 'mutation ($booking: ID!) { createTask(input: { type: "follow_up", subject: "Matrix", entityType: "booking", entityId: $booking }) { task { id } } }',
     state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM tasks'),
   },
   {

@@ -7,7 +7,7 @@ import {
   ACTION_GROUPS, quickActionsFor, severityOfPriority, slaRemainingSeconds, type ActionGroup, type Severity,
 } from '../../../domain/action-items.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { contactFor, requirePermission } from '../../auth/authorize.ts';
+import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import { decodeActionCursor, encodeActionCursor, readActionCenter, type ActionCenterRead, type ActionItemRow } from '../../read-models/action-center.ts';
 import { pageSize } from '../connection.ts';
 import type { ActionItem, ActionItemConnection, Priority, Resolvers } from '../generated/types.ts';
@@ -40,6 +40,9 @@ function summaryOf(row: ActionItemRow): string {
 function toItem(row: ActionItemRow, viewer: Viewer, now: Date): ActionItem {
   const severity: Severity = row.kind === 'task' ? severityOfPriority(row.level) : (row.level as Severity);
   const deadline = row.sla_deadline_at ? new Date(row.sla_deadline_at) : null;
+  // The entity an item is about shows in full when the item is the viewer's or the entity is within
+  // their policy; an unassigned item about someone else's booking shows its ref only.
+  const entityVisible = row.assigned_to === viewer.id || canSee(viewer, row.entity_assignee);
   const contact = contactFor(viewer, { clientEmail: row.client_email, clientPhone: row.client_phone });
   const booking = row.entity_type === 'booking' && row.entity_status
     ? { id: row.entity_id, status: row.entity_status, assigneeId: row.entity_assignee }
@@ -63,12 +66,12 @@ function toItem(row: ActionItemRow, viewer: Viewer, now: Date): ActionItem {
       type: row.entity_type,
       id: row.entity_id,
       ref: row.entity_ref,
-      summary: summaryOf(row),
-      status: row.entity_status,
-      clientName: row.client_name,
-      clientEmail: contact.clientEmail,
-      clientPhone: contact.clientPhone,
-      startAt: row.start_at ? new Date(row.start_at) : null,
+      summary: entityVisible ? summaryOf(row) : `${capitalised(row.entity_type)} #${row.entity_ref ?? row.entity_id}`,
+      status: entityVisible ? row.entity_status : null,
+      clientName: entityVisible ? row.client_name : null,
+      clientEmail: entityVisible ? contact.clientEmail : null,
+      clientPhone: entityVisible ? contact.clientPhone : null,
+      startAt: entityVisible && row.start_at ? new Date(row.start_at) : null,
     },
     quickActions: quickActionsFor({ kind: row.kind, id: row.id, type: row.type, status: row.status, assigneeId: row.assigned_to, booking }, viewer),
   };

@@ -13,7 +13,7 @@ import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { validationError } from '../validation.ts';
 import {
-  afterCondition, connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, validation,
+  afterCondition, connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
 } from './operations-support.ts';
 
 const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
@@ -188,12 +188,13 @@ export const automationResolvers: Resolvers = {
     status: (row) => row.status as RuleStatus,
     triggerFilters: (row) => jsonText(row.triggerFilters),
     conditions: (row) => asList(row.conditions).map((c) => ({ field: String(c.field ?? ''), operator: String(c.operator ?? ''), value: jsonText(c.value) })),
-    actions: (row) => asList(row.actions).map((a) => ({ type: String(a.type ?? ''), params: jsonText(a.params) })),
+    actions: (row, _, ctx) => asList(row.actions).map((a) => ({ type: String(a.type ?? ''), params: jsonText(redactFor(ctx.viewer, a.params)) })),
     limits: (row) => jsonText(row.limits),
   },
   AutomationExecution: {
     ruleId: (row) => row.rule.id,
-    logs: (row) => jsonText(row.logs),
-    result: (row) => jsonText(row.result),
+    // Executions carry event data (contacts, amounts): shown as the viewer may see them.
+    logs: (row, _, ctx) => jsonText(redactFor(ctx.viewer, row.logs)),
+    result: (row, _, ctx) => jsonText(redactFor(ctx.viewer, row.result)),
   },
 };

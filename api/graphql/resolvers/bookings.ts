@@ -4,12 +4,12 @@
  * timers (expiry, approaching, start, end) follow the times. Notes and the booked services are
  * not workflow facts: they are written here, with an audit entry.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { Booking, Client, EntityTimeline, Location, Model, Service, User, type Inquiry } from '../../../db/entities/index.ts';
 import type { BookingTerms, NewBooking } from '../../../workflows/booking/messages.ts';
-import { canSee, requirePermission } from '../../auth/authorize.ts';
+import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
+import { newEntityId } from '../idempotency.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { pageSize, toConnection } from '../connection.ts';
@@ -187,7 +187,8 @@ export const bookingResolvers: Resolvers = {
       if (!parsed.success) throw validationError(parsed.error);
       const input = { ...parsed.data, clientId: parsed.data.clientId as string };
       await assertBookingReferences(ctx.em, input);
-      const booking = newBookingOf(randomUUID(), input);
+      assertMayAssign(viewer, input.assigneeId);
+      const booking = newBookingOf(newEntityId(ctx, 'booking'), input);
       const { created } = await startBooking(ctx.temporal, booking, { actor: userActor(viewer), requestId: ctx.requestId, holdMinutes: input.holdMinutes ?? undefined }, {
         staticSummary: `Booking ${booking.startAt} – ${booking.endAt}`,
         staticDetails: `**Booking** ${booking.id}\n\nClient ${booking.clientId}, model ${booking.modelId}, location ${booking.locationId}`,

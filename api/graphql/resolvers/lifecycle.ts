@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { LIFECYCLE_ROWS, type Inquiry, type LifecycleRow } from '../../../db/entities/index.ts';
 import type { PermissionCode } from '../../../domain/access.ts';
 import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
-import { canSee, requirePermission } from '../../auth/authorize.ts';
+import { assertMayAssign, canSee, requirePermission, requireViewer } from '../../auth/authorize.ts';
 import { addNote, assign, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import type { Actor } from '../../../workflows/lifecycle/messages.ts';
 import type { ApiContext } from '../context.ts';
@@ -47,6 +47,7 @@ export const lifecycleResolvers: Resolvers = {
     async assign(_, args, ctx) {
       const { entity, assigneeId, reason } = args.input;
       const { handle, actor, transitionId } = await workflowOf(ctx, entity);
+      assertMayAssign(requireViewer(ctx.viewer), assigneeId);
       const result = await assign(handle, assigneeId ?? null, { actor, transitionId, reason: reason ?? undefined });
       return { ...result, entityType: entity.type };
     },

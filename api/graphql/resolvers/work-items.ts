@@ -3,17 +3,17 @@
  * the item's lifecycle workflow (update-with-start) and its SLA; completing, resolving and
  * dismissing are transitions of that workflow, never writes.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AuditLog, Exception, Task, User } from '../../../db/entities/index.ts';
+import { AuditLog, Exception, LIFECYCLE_ROWS, Task, User } from '../../../db/entities/index.ts';
 import { PRIORITIES } from '../../../domain/inquiry.ts';
 import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
-import { canSee, requirePermission } from '../../auth/authorize.ts';
+import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { startException, startTask, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
+import { newEntityId } from '../idempotency.ts';
 import { validationError } from '../validation.ts';
 import {
   afterCondition, assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
@@ -48,6 +48,20 @@ const reasonText = (field: string, required: boolean) => {
   const text = z.string().trim().max(2000);
   return z.object({ [field]: required ? text.min(1, 'must not be empty') : text.optional().nullable() });
 };
+
+/**
+ * A new work item's assignee exists and is the viewer's to choose (assertMayAssign), and the
+ * entity it is about is one the viewer may see: a task cannot be used to look at a booking
+ * outside one's policy (its Action Center summary shows the booking).
+ */
+async function assertNewItem(ctx: ApiContext, viewer: Viewer, input: { assigneeId?: string | null; entityType: string; entityId: string }): Promise<void> {
+  assertMayAssign(viewer, input.assigneeId);
+  await assertAssignee(ctx, input.assigneeId);
+  if (!(input.entityType in LIFECYCLE_ROWS)) return;
+  const entity = LIFECYCLE_ROWS[input.entityType as LifecycleEntityType] as typeof Task;
+  const row = isUuid(input.entityId) ? ((await ctx.em.findOne(entity, { id: input.entityId })) as { assignedTo?: unknown } | null) : null;
+  if (!row || !canSee(viewer, assigneeIdOf(row))) throw validation('entityId', `no ${input.entityType} ${input.entityId} that you may see`);
+}
 
 async function assertAssignee(ctx: ApiContext, assigneeId: string | null | undefined): Promise<void> {
   if (assigneeId && !(await ctx.em.findOne(User, { id: assigneeId, status: 'active' }))) throw validation('assigneeId', 'no active user with this id');
@@ -132,8 +146,8 @@ export const workItemResolvers: Resolvers = {
       if (!parsed.success) throw validationError(parsed.error);
       const input = parsed.data;
       const details = parseJsonObject('details', input.details);
-      await assertAssignee(ctx, input.assigneeId);
-      const id = randomUUID();
+      await assertNewItem(ctx, viewer, input);
+      const id = newEntityId(ctx, 'task');
       const { created } = await startTask(ctx.temporal, {
         id, type: input.type, subject: input.subject, priority: input.priority, entityType: input.entityType, entityId: input.entityId,
         assigneeId: input.assigneeId ?? undefined, dueAt: input.dueAt?.toISOString(), details,
@@ -146,8 +160,8 @@ export const workItemResolvers: Resolvers = {
       if (!parsed.success) throw validationError(parsed.error);
       const input = parsed.data;
       const details = parseJsonObject('details', input.details);
-      await assertAssignee(ctx, input.assigneeId);
-      const id = randomUUID();
+      await assertNewItem(ctx, viewer, input);
+      const id = newEntityId(ctx, 'exception');
       const { created } = await startException(ctx.temporal, {
         id, type: input.type, severity: input.severity, summary: input.summary, entityType: input.entityType, entityId: input.entityId,
         assigneeId: input.assigneeId ?? undefined, details,
