@@ -205,6 +205,26 @@ describe('inquiries list', () => {
     expect(backwards.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'createdTo' });
   });
 
+  test('rows created within the same millisecond are each paged exactly once (the cursor holds the stored instant)', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await platform.gql<{ createInquiry: { inquiry: { id: string } } }>(CREATE, { input: { source: 'web', clientName: `Same ms ${tag}` } })).data!.createInquiry.inquiry.id);
+    // As concurrent intake does: microseconds apart, within one millisecond.
+    for (const [n, id] of ids.entries()) {
+      await platform.orm.em.getConnection().execute(`UPDATE inquiries SET created_at = '2031-01-01T00:00:00.000100Z'::timestamptz + ? * interval '1 microsecond' WHERE id = ?`, [n * 300, id]);
+    }
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const result: { data?: { inquiries: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } } | null } =
+        await platform.gql(`query ($after: String) { inquiries(first: 1, after: $after, q: "Same ms ${tag}") { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after });
+      seen.push(...result.data!.inquiries.edges.map((e) => e.node.id));
+      if (!result.data!.inquiries.pageInfo.hasNextPage) break;
+      after = result.data!.inquiries.pageInfo.endCursor;
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+  });
+
   test('a forged cursor or an oversized page is a VALIDATION error', async () => {
     const forged = await platform.gql('{ inquiries(after: "bm90LWEtY3Vyc29y") { edges { cursor } } }');
     expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'after' });

@@ -23,8 +23,11 @@ export const uuidPk = () => p.uuid().primary().defaultRaw('gen_random_uuid()');
 /** `TIMESTAMPTZ` (no explicit precision, as in the seed). */
 export const timestamptz = () => p.datetime().columnType('timestamptz');
 
-/** `created_at TIMESTAMPTZ NOT NULL DEFAULT now()`. */
-export const createdAt = () => timestamptz().defaultRaw('now()');
+/**
+ * `created_at TIMESTAMPTZ(3) NOT NULL DEFAULT now()`: milliseconds, the precision of the Date in a
+ * list cursor, so paging by (created_at, id) never skips a row (Migration20261124210000).
+ */
+export const createdAt = () => p.datetime().columnType('timestamptz(3)').defaultRaw('now()');
 
 /** `updated_at TIMESTAMPTZ NOT NULL DEFAULT now()`, bumped by the ORM on every update. */
 export const updatedAt = () => timestamptz().defaultRaw('now()').onUpdate(() => new Date());
