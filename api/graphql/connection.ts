@@ -26,6 +26,13 @@ export function decodeCursor(cursor: string): Cursor {
   }
 }
 
+/** The keyset condition after a cursor, for lists ordered by (key desc, id desc). */
+export function afterCursor(after: string | null | undefined, key = 'createdAt'): Record<string, unknown> | undefined {
+  if (!after) return undefined;
+  const c = decodeCursor(after);
+  return { $or: [{ [key]: { $lt: c.createdAt } }, { [key]: c.createdAt, id: { $lt: c.id } }] };
+}
+
 export function pageSize(first: number | null | undefined): number {
   const size = first ?? 20;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {

@@ -5,9 +5,9 @@
  */
 import { AuditLog } from '../../../db/entities/index.ts';
 import { requirePermission } from '../../auth/authorize.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { afterCondition, isUuid, jsonText, rangeCondition, redactFor, validation } from './operations-support.ts';
+import { isUuid, jsonText, rangeCondition, redactFor, validation } from './operations-support.ts';
 
 export const auditResolvers: Resolvers = {
   Query: {
@@ -25,7 +25,7 @@ export const auditResolvers: Resolvers = {
       }
       if (args.action) push({ action: args.action });
       push(rangeCondition('createdAt', args.from, args.to, ['from', 'to']));
-      push(afterCondition(args.after));
+      push(afterCursor(args.after));
       const rows = await ctx.em.find(AuditLog, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { AutomationExecution, AutomationRule, DomainEvent } from '../../../db/entities/index.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { validationError } from '../validation.ts';
 import {
-  afterCondition, connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
+  connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
 } from './operations-support.ts';
 
 const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
@@ -109,7 +109,7 @@ export const automationResolvers: Resolvers = {
       const conditions: Record<string, unknown>[] = [];
       if (args.status) conditions.push({ status: args.status });
       if (args.trigger) conditions.push({ trigger: args.trigger });
-      const after = afterCondition(args.after);
+      const after = afterCursor(args.after);
       if (after) conditions.push(after);
       const rows = await ctx.em.find(AutomationRule, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
@@ -126,7 +126,7 @@ export const automationResolvers: Resolvers = {
       if (args.status) push({ status: args.status });
       if (args.isTest !== null && args.isTest !== undefined) push({ isTest: args.isTest });
       push(rangeCondition('startedAt', args.startedFrom, args.startedTo, ['startedFrom', 'startedTo']));
-      push(afterCondition(args.after, 'startedAt'));
+      push(afterCursor(args.after, 'startedAt'));
       const rows = await ctx.em.find(AutomationExecution, { $and: conditions }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: size + 1 });
       return connectionBy(rows, size, (r) => r.startedAt);
     },

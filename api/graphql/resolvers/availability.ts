@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { AvailabilityMismatch, AvailabilityRule, AvailabilitySlot, Model } from '../../../db/entities/index.ts';
 import { requirePermission } from '../../auth/authorize.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { validationError } from '../validation.ts';
-import { afterCondition, conflict, connectionBy, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
+import { conflict, connectionBy, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
 
 const SLOT_STATUSES = ['available', 'unavailable', 'tentative'] as const;
 
@@ -53,7 +53,7 @@ export const availabilityResolvers: Resolvers = {
       // Overlap with [from, to).
       if (args.to) conditions.push({ startAt: { $lt: args.to } });
       if (args.from) conditions.push({ endAt: { $gt: args.from } });
-      const after = afterCondition(args.after);
+      const after = afterCursor(args.after);
       if (after) conditions.push(after);
       const rows = await ctx.em.find(AvailabilitySlot, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
@@ -69,7 +69,7 @@ export const availabilityResolvers: Resolvers = {
       if (args.resolved === true) push({ resolvedAt: { $ne: null } });
       if (args.resolved === false) push({ resolvedAt: null });
       push(rangeCondition('detectedAt', args.detectedFrom, args.detectedTo, ['detectedFrom', 'detectedTo']));
-      push(afterCondition(args.after, 'detectedAt'));
+      push(afterCursor(args.after, 'detectedAt'));
       const rows = await ctx.em.find(AvailabilityMismatch, { $and: conditions }, { orderBy: { detectedAt: 'desc', id: 'desc' }, limit: size + 1 });
       return connectionBy(rows, size, (r) => r.detectedAt);
     },
@@ -84,7 +84,7 @@ export const availabilityResolvers: Resolvers = {
       if (modelId) push({ model: modelId });
       const locationId = optionalId('locationId', args.locationId);
       if (locationId) push({ location: locationId });
-      push(afterCondition(args.after));
+      push(afterCursor(args.after));
       const rows = await ctx.em.find(AvailabilityRule, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

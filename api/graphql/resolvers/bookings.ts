@@ -12,12 +12,12 @@ import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize
 import { newEntityId } from '../idempotency.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycle-commands.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { validationError } from '../validation.ts';
 import {
-  afterCondition, assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions,
+  assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions,
   rangeCondition, recordAuditEntry, redactFor, transitionIdOf, userActor, validation,
 } from './operations-support.ts';
 
@@ -175,7 +175,7 @@ export const bookingResolvers: Resolvers = {
         const like = likePattern(args.q);
         push({ $or: [{ ref: { $ilike: like } }, { client: { fullName: { $ilike: like } } }, { model: { name: { $ilike: like } } }] });
       }
-      push(afterCondition(args.after));
+      push(afterCursor(args.after));
       const rows = await ctx.em.find(Booking, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, populate: POPULATE });
       return toConnection(rows, size);
     },
@@ -256,7 +256,7 @@ export const bookingResolvers: Resolvers = {
     async timeline(row, args, ctx) {
       const size = pageSize(args.first);
       const conditions: Record<string, unknown>[] = [{ entityType: 'booking', entityId: row.id }];
-      const after = afterCondition(args.after);
+      const after = afterCursor(args.after);
       if (after) conditions.push(after);
       const rows = await ctx.em.find(EntityTimeline, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);

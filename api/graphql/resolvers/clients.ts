@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { Client } from '../../../db/entities/index.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import { recordAudit } from '../audit-trail.ts';
-import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { conflict, email, invalid, isUuid, likePattern, notFound, optionalText, parseInput, phone, uniquely } from '../validation.ts';
 
@@ -65,10 +65,8 @@ export const clientResolvers: Resolvers = {
           conditions.push({ $or: [byName, { email: search.toLowerCase() }, ...(digitsOf(search).length >= 6 ? [{ phone: digitsOf(search) }] : [])] });
         }
       }
-      if (args.after) {
-        const c = decodeCursor(args.after);
-        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
-      }
+      const after = afterCursor(args.after);
+      if (after) conditions.push(after);
       const rows = await ctx.em.find(Client, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

@@ -14,12 +14,12 @@ import { validationError } from '../validation.ts';
 /** Kept for callers that import it from here. */
 export { validationError };
 import { newEntityId } from '../idempotency.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { assertBookingReferences, bookingDetails, loadBooking, newBookingOf } from './bookings.ts';
 import {
-  afterCondition, assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions, rangeCondition,
+  assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions, rangeCondition,
   recordAuditEntry, transitionIdOf, userActor, validation,
 } from './operations-support.ts';
 
@@ -171,7 +171,7 @@ export const inquiryResolvers: Resolvers = {
         const fields = ['ref', 'clientName', 'subject', ...(viewer.permissions.includes('pii.read') ? ['clientEmail', 'clientPhone'] : [])];
         push({ $or: fields.map((field) => ({ [field]: { $ilike: like } })) });
       }
-      push(afterCondition(args.after));
+      push(afterCursor(args.after));
       const rows = await ctx.em.find(Inquiry, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

@@ -11,7 +11,7 @@ import { requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
-import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { conflict, invalid, isUuid, likePattern, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
 
@@ -176,10 +176,8 @@ export const modelResolvers: Resolvers = {
         const like = likePattern(args.search);
         conditions.push({ $or: [{ name: { $ilike: like } }, { slug: { $ilike: like } }, { publicCode: { $ilike: like } }] });
       }
-      if (args.after) {
-        const c = decodeCursor(args.after);
-        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
-      }
+      const after = afterCursor(args.after);
+      if (after) conditions.push(after);
       const rows = await ctx.em.find(Model, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
       return toConnection(rows, size);
     },

@@ -14,7 +14,7 @@ import { invalid as validation, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
 export { isUuid, validation };
-import { decodeCursor, encodeCursor } from '../connection.ts';
+import { encodeCursor } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 
 export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
@@ -42,12 +42,6 @@ export function rangeCondition(column: string, from: Date | null | undefined, to
   return Object.keys(range).length ? { [column]: range } : undefined;
 }
 
-/** Keyset condition after a cursor, for lists ordered by (key desc, id desc). */
-export function afterCondition(after: string | null | undefined, key = 'createdAt'): Record<string, unknown> | undefined {
-  if (!after) return undefined;
-  const c = decodeCursor(after);
-  return { $or: [{ [key]: { $lt: c.createdAt } }, { [key]: c.createdAt, id: { $lt: c.id } }] };
-}
 
 /** A connection over rows ordered by (key desc, id desc), for tables keyed on another instant than created_at. */
 export function connectionBy<T extends { id: string }>(rows: T[], size: number, keyOf: (row: T) => Date) {

@@ -4,9 +4,9 @@
  */
 import { Payment } from '../../../db/entities/index.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { afterCondition, assigneeIdOf, isUuid, rangeCondition, validation } from './operations-support.ts';
+import { assigneeIdOf, isUuid, rangeCondition, validation } from './operations-support.ts';
 
 export const paymentResolvers: Resolvers = {
   Query: {
@@ -28,7 +28,7 @@ export const paymentResolvers: Resolvers = {
         push({ booking: args.bookingId });
       }
       push(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));
-      push(afterCondition(args.after));
+      push(afterCursor(args.after));
       const rows = await ctx.em.find(Payment, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1, populate: ['booking'] });
       return toConnection(rows, size);
     },

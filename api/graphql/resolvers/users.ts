@@ -15,7 +15,7 @@ import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { recordAudit } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
-import { decodeCursor, pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { conflict, email, isUuid, likePattern, notFound, optionalText, parseInput, phone, text, uniquely } from '../validation.ts';
 
@@ -161,10 +161,8 @@ export const userResolvers: Resolvers = {
           ? [{ name: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }]
           : [{ name: { $ilike: like } }, { email: search.toLowerCase() }] });
       }
-      if (args.after) {
-        const c = decodeCursor(args.after);
-        conditions.push({ $or: [{ createdAt: { $lt: c.createdAt } }, { createdAt: c.createdAt, id: { $lt: c.id } }] });
-      }
+      const after = afterCursor(args.after);
+      if (after) conditions.push(after);
       const rows = await ctx.em.find(User, { $and: conditions }, {
         // The role filter must not narrow the roles listed on each user.
         populate: ['roles'], populateWhere: 'all', orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1,

@@ -10,13 +10,13 @@ import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
 import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { startException, startTask, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
-import { pageSize, toConnection } from '../connection.ts';
+import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { newEntityId } from '../idempotency.ts';
 import { validationError } from '../validation.ts';
 import {
-  afterCondition, assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
+  assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
   rangeCondition, transitionIdOf, userActor, validation,
 } from './operations-support.ts';
 
@@ -94,7 +94,7 @@ function workItemConditions(viewer: Viewer, args: {
     if (!isUuid(args.entityId)) throw validation('entityId', 'must be an id');
     push({ entityId: args.entityId });
   }
-  push(afterCondition(args.after));
+  push(afterCursor(args.after));
   return conditions;
 }
 
