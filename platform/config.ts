@@ -94,9 +94,6 @@ export interface ApiLimits {
   readonly maxDirectives: number;
 }
 
-export const DEFAULT_API_LIMITS: ApiLimits = {
-  corsOrigins: [], trustProxy: 'loopback', bodyLimitBytes: 1_048_576, maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 50,
-};
 
 function trustProxyOf(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
@@ -152,3 +149,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA === 'true',
   };
 }
+
+/** The limits an empty environment gives: the defaults above, declared once in the schema. */
+export const DEFAULT_API_LIMITS: ApiLimits = loadConfig({}).api.limits;

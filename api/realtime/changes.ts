@@ -5,7 +5,9 @@
  */
 import type pg from 'pg';
 import type { PermissionCode } from '../../domain/access.ts';
-import { LIFECYCLE_ENTITY_TYPES, type LifecycleEntityType } from '../../domain/lifecycles.ts';
+import {
+  LIFECYCLE_ENTITY_TYPES, exceptionLifecycle, isTerminal, taskLifecycle, type Lifecycle, type LifecycleEntityType,
+} from '../../domain/lifecycles.ts';
 import { canSee } from '../auth/authorize.ts';
 import type { Viewer } from '../auth/sessions.ts';
 
@@ -124,8 +126,8 @@ export async function loadChanges(client: pg.Client, eventIds: readonly string[]
   return changes;
 }
 
-const TASK_DONE = ['done', 'failed', 'cancelled'];
-const EXCEPTION_DONE = ['resolved', 'dismissed'];
+/** A task or exception that reached an end state of its machine is completed / resolved. */
+const ended = (lifecycle: Lifecycle<string>, status: string) => isTerminal(lifecycle, status);
 
 /** The Action Center's name for a change (seed §10); undefined: not an Action Center update. */
 export function actionCenterKind(change: LoadedChange): UpdateKind | undefined {
@@ -134,11 +136,11 @@ export function actionCenterKind(change: LoadedChange): UpdateKind | undefined {
   switch (change.entityType) {
     case 'task':
       if (action === 'created') return 'task_created';
-      if (action === 'status_changed') return TASK_DONE.includes(change.status) ? 'task_completed' : 'task_updated';
+      if (action === 'status_changed') return ended(taskLifecycle, change.status) ? 'task_completed' : 'task_updated';
       return action === 'note_added' || action.startsWith('sla_') ? 'task_updated' : undefined;
     case 'exception':
       if (action === 'created') return 'exception_created';
-      if (action === 'status_changed') return EXCEPTION_DONE.includes(change.status) ? 'exception_resolved' : 'exception_updated';
+      if (action === 'status_changed') return ended(exceptionLifecycle, change.status) ? 'exception_resolved' : 'exception_updated';
       return action === 'note_added' || action.startsWith('sla_') ? 'exception_updated' : undefined;
     case 'inquiry':
       if (action === 'created') return 'inquiry_created';

@@ -74,12 +74,10 @@ async function otherActiveOwners(em: EntityManager, userId: string): Promise<num
 }
 
 /** Nobody hands out, or takes away, more than they hold themselves. */
-function assertWithinOwnPermissions(viewer: Viewer, codes: Iterable<string>): void {
+function assertWithinOwnPermissions(viewer: Viewer, codes: Iterable<string>, what = 'You cannot grant or revoke permissions you do not hold'): void {
   const beyond = [...new Set(codes)].filter((code) => !viewer.permissions.includes(code)).sort();
   if (beyond.length) {
-    throw new GraphQLError(`You cannot grant or revoke permissions you do not hold: ${beyond.join(', ')}.`, {
-      extensions: { code: 'FORBIDDEN', permissions: beyond },
-    });
+    throw new GraphQLError(`${what}: ${beyond.join(', ')}.`, { extensions: { code: 'FORBIDDEN', permissions: beyond } });
   }
 }
 
@@ -106,12 +104,7 @@ async function userOrFail(em: EntityManager, id: string): Promise<User> {
  * alone one could otherwise reset an owner's password and sign in as them.
  */
 function assertMayManage(viewer: Viewer, user: User): void {
-  const beyond = [...new Set(permissionsOf(user.roles.getItems()))].filter((code) => !viewer.permissions.includes(code)).sort();
-  if (beyond.length) {
-    throw new GraphQLError(`You cannot change a user who holds permissions you do not: ${beyond.join(', ')}.`, {
-      extensions: { code: 'FORBIDDEN', permissions: beyond },
-    });
-  }
+  assertWithinOwnPermissions(viewer, permissionsOf(user.roles.getItems()), 'You cannot change a user who holds permissions you do not');
 }
 
 async function assertEmailFree(em: EntityManager, address: string, exceptId?: string): Promise<void> {
