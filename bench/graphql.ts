@@ -10,7 +10,6 @@
  * a bench fixture, not a status change of the product (which only workflows make).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -20,6 +19,7 @@ import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { createLogger } from '../platform/logger.ts';
+import { log, machine, mergeResults, percentile, round } from './support.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 500);
 const WARMUP = 50;
@@ -41,12 +41,6 @@ const OPERATOR_OWN_EXCEPTIONS = 12;
 const UNASSIGNED_TASKS = 120;
 const UNASSIGNED_EXCEPTIONS = 30;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
-const round = (n: number) => Math.round(n * 100) / 100;
-const log = (msg: string) => console.log(`[bench] ${msg}`);
 
 async function timedRuns(count: number, run: (i: number) => Promise<void>): Promise<number[]> {
   const out: number[] = [];
@@ -287,7 +281,7 @@ try {
   log(`search p50 ${round(percentile(searchMs, 50))} ms p95 ${round(percentile(searchMs, 95))} ms; SQL p50 ${round(percentile(searchSqlMs, 50))} ms p95 ${round(percentile(searchSqlMs, 95))} ms`);
 
   const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${version} (embedded)`;
+  const machineLine = machine(`PostgreSQL ${version} (embedded)`);
   const results = {
     action_center_p50_ms: round(percentile(acMs, 50)),
     action_center_p95_ms: round(percentile(acMs, 95)),
@@ -303,7 +297,7 @@ try {
     search_operator_p95_ms: round(percentile(operatorSearchMs, 95)),
     graphql_read_samples: SAMPLES,
     graphql_read_rows: `${N.bookings} bookings, ${N.inquiries} inquiries, ${N.openTasks} open + ${N.doneTasks} done tasks, ${N.exceptions} exceptions, ${N.clients} clients, ${N.models} models`,
-    machine,
+    machine: machineLine,
   };
   console.log(JSON.stringify(results, null, 2));
   if (SCALE !== 1) {
@@ -311,14 +305,12 @@ try {
     process.exitCode = 0;
     throw new SmokeRunDone();
   }
-  const resultsFile = path.join(PROJECT_ROOT, 'bench/results/graphql.json');
-  const existing = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-  await writeFile(resultsFile, `${JSON.stringify({ ...existing, ...results }, null, 2)}\n`);
+  await mergeResults(path.join(PROJECT_ROOT, 'bench/results/graphql.json'), results);
 
   const resultsMd = path.join(PROJECT_ROOT, 'bench/RESULTS.md');
   const md = await readFile(resultsMd, 'utf8').catch(() => '# Benchmark results\n');
   const heading = '## GraphQL reads: Action Center and unified search';
-  const row = `| ${new Date().toISOString().slice(0, 10)} | actionCenter p50 ${results.action_center_p50_ms} ms / p95 ${results.action_center_p95_ms} ms (${results.action_center_items} items) | SQL p50 ${results.action_center_sql_p50_ms} ms / p95 ${results.action_center_sql_p95_ms} ms; \`{ me { id } }\` p50 ${results.graphql_request_baseline_p50_ms} ms / p95 ${results.graphql_request_baseline_p95_ms} ms | search p50 ${results.search_p50_ms} ms / p95 ${results.search_p95_ms} ms (operator p95 ${results.search_operator_p95_ms} ms) | SQL p50 ${results.search_sql_p50_ms} ms / p95 ${results.search_sql_p95_ms} ms | ${results.graphql_read_rows} | ${machine} |`;
+  const row = `| ${new Date().toISOString().slice(0, 10)} | actionCenter p50 ${results.action_center_p50_ms} ms / p95 ${results.action_center_p95_ms} ms (${results.action_center_items} items) | SQL p50 ${results.action_center_sql_p50_ms} ms / p95 ${results.action_center_sql_p95_ms} ms; \`{ me { id } }\` p50 ${results.graphql_request_baseline_p50_ms} ms / p95 ${results.graphql_request_baseline_p95_ms} ms | search p50 ${results.search_p50_ms} ms / p95 ${results.search_p95_ms} ms (operator p95 ${results.search_operator_p95_ms} ms) | SQL p50 ${results.search_sql_p50_ms} ms / p95 ${results.search_sql_p95_ms} ms | ${results.graphql_read_rows} | ${machineLine} |`;
   let next: string;
   if (!md.includes(heading)) {
     next = `${md.trimEnd()}\n\n${heading}\n\nRows: \`npm run bench:graphql\`. Each figure is over HTTP to the real API (${SAMPLES} sequential requests after ${WARMUP} warm-up), beside a hand-written SQL query of the same result on the same database in the same run.\n\n| date | Action Center (GraphQL) | Action Center SQL floor | search (GraphQL) | search SQL floor | data | machine |\n|---|---|---|---|---|---|---|\n${row}\n`;

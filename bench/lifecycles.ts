@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -20,6 +19,7 @@ import { createLogger } from '../platform/logger.ts';
 import { startWorkers } from '../worker/run.ts';
 import type { WorkflowHandle } from '@temporalio/client';
 import { noopUpdate } from './noop-workflow.ts';
+import { log, machine, percentile, round } from './support.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -27,11 +27,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 48);
 const system = { type: 'system' } as const;
 const STEPS: Array<[string, Record<string, unknown>?]> = [['qualified'], ['awaiting_client'], ['awaiting_deposit', { depositAmount: '100.00' }]];
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
-const round = (n: number) => Math.round(n * 100) / 100;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -54,7 +49,6 @@ async function sustained(seconds: number, concurrency: number, step: (loop: numb
   return { perSecond: completed / elapsed, completed, elapsed };
 }
 
-const log = (msg: string) => console.log(`[bench] ${msg}`);
 const servers = await startScratchServers('bench');
 const orm = await openOrm(servers.databaseUrl);
 const workers = await startWorkers({
@@ -141,7 +135,7 @@ try {
   await Promise.all(noops.map((h) => h.executeUpdate(noopUpdate, { args: [-1] })));
 
   const [cli] = TEMPORAL_CLI_PACKAGE.split('==').slice(1);
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, Temporal CLI ${cli} dev server (SQLite WAL), PostgreSQL 18 (embedded)`;
+  const machineLine = machine(`Temporal CLI ${cli} dev server (SQLite WAL), PostgreSQL 18 (embedded)`);
   const results = {
     transition_p50_ms: round(percentile(transitionMs, 50)),
     transition_p95_ms: round(percentile(transitionMs, 95)),
@@ -154,14 +148,14 @@ try {
     sustained_seconds: round(transitions.elapsed),
     concurrency: CONCURRENCY,
     samples: SAMPLES,
-    machine,
+    machine: machineLine,
   };
   console.log(JSON.stringify(results, null, 2));
   await writeFile(path.join(PROJECT_ROOT, 'bench/results/lifecycles.json'), `${JSON.stringify(results, null, 2)}\n`);
 
   const resultsMd = path.join(PROJECT_ROOT, 'bench/RESULTS.md');
   const existing = await readFile(resultsMd, 'utf8').catch(() => '');
-  const row = `| ${new Date().toISOString().slice(0, 10)} | lifecycles | transition p50 ${results.transition_p50_ms} ms / p95 ${results.transition_p95_ms} ms | no-op Update p50 ${results.noop_update_p50_ms} ms / p95 ${results.noop_update_p95_ms} ms | SQL UPDATE+audit p50 ${results.sql_transition_p50_ms} ms | ${results.transitions_per_s} transitions/s vs ${results.noop_updates_per_s} no-op Updates/s (${CONCURRENCY} concurrent, ${results.sustained_seconds} s) | ${machine} |`;
+  const row = `| ${new Date().toISOString().slice(0, 10)} | lifecycles | transition p50 ${results.transition_p50_ms} ms / p95 ${results.transition_p95_ms} ms | no-op Update p50 ${results.noop_update_p50_ms} ms / p95 ${results.noop_update_p95_ms} ms | SQL UPDATE+audit p50 ${results.sql_transition_p50_ms} ms | ${results.transitions_per_s} transitions/s vs ${results.noop_updates_per_s} no-op Updates/s (${CONCURRENCY} concurrent, ${results.sustained_seconds} s) | ${machineLine} |`;
   const header = '# Benchmark results\n\nEach row is one run of a benchmark in bench/, with its baseline measured in the same run on the same machine.\n\n| date | benchmark | result | baseline (floor) | CRUD baseline | sustained | machine |\n|---|---|---|---|---|---|---|\n';
   await writeFile(resultsMd, `${existing || header}${row}\n`);
   log('written bench/results/lifecycles.json and a row in bench/RESULTS.md');

@@ -13,7 +13,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
@@ -22,18 +21,13 @@ import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { freePort } from '../launcher/ports.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
+import { log, machine, mergeResults, percentile, round } from './support.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0';
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-};
-const round = (n: number) => Math.round(n * 100) / 100;
-const log = (msg: string) => console.log(`[bench] ${msg}`);
 
 function startChild(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -157,7 +151,7 @@ try {
   }
 
   const expected = CHANGES * SUBSCRIBERS;
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model.trim() ?? 'cpu', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const machineLine = machine('API and worker as child processes, Temporal CLI dev server, PostgreSQL 18 (embedded)');
   const results = {
     subscribers: SUBSCRIBERS,
     subscription_changes: CHANGES,
@@ -170,15 +164,12 @@ try {
     subscription_floor_p50_ms: round(percentile(floorLatencies, 50)),
     subscription_floor_p95_ms: round(percentile(floorLatencies, 95)),
     subscription_changes_per_s: round(CHANGES / firing),
-    machine,
+    machine: machineLine,
   };
   console.log(JSON.stringify(results, null, 2));
 
   // Read-modify-write: other benches write other keys into the same file.
-  const resultsFile = path.join(PROJECT_ROOT, 'bench/results/graphql.json');
-  const existing = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-  const existingMachine = typeof existing.machine === 'object' && existing.machine ? existing.machine as Record<string, unknown> : {};
-  await writeFile(resultsFile, `${JSON.stringify({ ...existing, ...results, machine: { ...existingMachine, ...machine } }, null, 2)}\n`);
+  await mergeResults(path.join(PROJECT_ROOT, 'bench/results/graphql.json'), results);
 
   const resultsMd = path.join(PROJECT_ROOT, 'bench/RESULTS.md');
   const md = await readFile(resultsMd, 'utf8');
@@ -194,8 +185,7 @@ ${results.subscription_deliveries} of ${expected} deliveries received. Latency f
 | subscription delivery (NOTIFY → API hub → load once → policy per subscriber → graphql-ws → client) | ${results.subscription_delivery_p50_ms} ms | ${results.subscription_delivery_p95_ms} ms | ${results.subscription_delivery_p99_ms} ms | ${results.subscription_delivery_max_ms} ms |
 | floor: raw pg LISTEN client, same NOTIFY | ${results.subscription_floor_p50_ms} ms | ${results.subscription_floor_p95_ms} ms | | |
 
-Aim: delivery p95 ≤ 250 ms. Machine: ${machine.cores} × ${machine.cpu}, ${machine.memory_gib} GiB, Node ${machine.node}; API and worker are child processes, PostgreSQL 18 (embedded)
-and the Temporal dev server share the same cores, and all ${SUBSCRIBERS} sockets are read by this one benchmark process (its own event loop adds to every receipt time).
+Aim: delivery p95 ≤ 250 ms. Machine: ${machineLine}; all of it shares the same cores, and all ${SUBSCRIBERS} sockets are read by this one benchmark process (its own event loop adds to every receipt time).
 The reference time is the transaction's start (now()), so both rows include the commit itself.
 `;
   await writeFile(resultsMd, `${md.trimEnd()}\n${section}`);
