@@ -49,7 +49,6 @@ interface ActionCenter {
   groups: Array<{ name: string; totalCount: number; hasNextPage: boolean; endCursor: string | null; items: Item[] }>;
 }
 
-const sql = <T>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
 
 async function actionCenterAs(role: string, first = 100): Promise<ActionCenter> {
   const response = await platform.gql<{ actionCenter: ActionCenter }>(ACTION_CENTER, { first }, { authorization: `Bearer ${await platform.tokenOf(role)}` });
@@ -72,7 +71,7 @@ async function task(name: string, fields: { type: string; priority: 'low' | 'nor
 beforeAll(async () => {
   platform = await startTestPlatform();
   refs = await demoReferences(platform.orm);
-  [{ id: sashaId }] = (await sql<{ id: string }>(`SELECT id FROM users WHERE email = 'sasha@virel.local'`)) as [{ id: string }];
+  [{ id: sashaId }] = (await platform.sql<{ id: string }>(`SELECT id FROM users WHERE email = 'sasha@virel.local'`)) as [{ id: string }];
   const booking = await startBooking(platform.temporal, bookingDraft(refs, 7 * 24 * 3600_000));
   bookingId = booking.created.entityId;
   await transition(booking.handle, 'pending');
@@ -128,7 +127,7 @@ describe('actionCenter', () => {
   });
 
   test('each item carries its SLA, type, severity and what it is about, contacts masked without pii.read', async () => {
-    const [expected] = await sql<{ model: string; location: string; client: string; email: string; phone: string; start_local: string; deadline: Date }>(`
+    const [expected] = await platform.sql<{ model: string; location: string; client: string; email: string; phone: string; start_local: string; deadline: Date }>(`
       SELECT m.name AS model, l.title AS location, c.full_name AS client, c.email, c.phone, t.sla_deadline_at AS deadline,
              to_char(b.start_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI') AS start_local
         FROM bookings b JOIN models m ON m.id = b.model_id JOIN locations l ON l.id = b.location_id JOIN clients c ON c.id = b.client_id
@@ -191,7 +190,7 @@ describe('actionCenter', () => {
     const readOnly = itemsOf(await actionCenterAs('READ_ONLY')).find((i) => i.id === ids.highSoonUnassigned)!;
     expect(readOnly.quickActions).toEqual([]);
     const ops = itemsOf(await actionCenterAs('OPS_MANAGER')).find((i) => i.id === ids.highSoonUnassigned)!;
-    const [opsUser] = await sql<{ id: string }>(`SELECT id FROM users WHERE email = 'ops@virel.local'`);
+    const [opsUser] = await platform.sql<{ id: string }>(`SELECT id FROM users WHERE email = 'ops@virel.local'`);
     expect(summary(ops)).toContain(`ASSIGN_TO_ME:task:${opsUser!.id}`);
     for (const role of ['FINANCE', 'CONTENT_MANAGER', 'INTEGRATIONS_ADMIN']) {
       const denied = await platform.gql(ACTION_CENTER, {}, { authorization: `Bearer ${await platform.tokenOf(role)}` });
@@ -227,7 +226,7 @@ describe('actionCenter', () => {
 
   test('counts per group, breached and total agree with the database; completed today counts resolved exceptions', async () => {
     const ac = await actionCenterAs('OPERATOR');
-    const [oracle] = await sql<{ urgent: number; high: number; normal: number; breached: number }>(`
+    const [oracle] = await platform.sql<{ urgent: number; high: number; normal: number; breached: number }>(`
       WITH open_items AS (
         SELECT CASE priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END AS rank, sla_breached
           FROM tasks WHERE status IN ('open', 'in_progress') AND (assigned_to = ? OR assigned_to IS NULL)
@@ -329,7 +328,7 @@ describe('breached items', () => {
     const deadline = Date.now() + 15_000;
     let row: { sla_breached: boolean; priority: string } | undefined;
     while (Date.now() < deadline && !row?.sla_breached) {
-      [row] = await sql<{ sla_breached: boolean; priority: string }>('SELECT sla_breached, priority FROM tasks WHERE id = ?', [breaching]);
+      [row] = await platform.sql<{ sla_breached: boolean; priority: string }>('SELECT sla_breached, priority FROM tasks WHERE id = ?', [breaching]);
       if (!row?.sla_breached) await new Promise((r) => setTimeout(r, 100));
     }
     expect(row).toEqual({ sla_breached: true, priority: 'high' });

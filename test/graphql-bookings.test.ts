@@ -21,10 +21,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const sql = <T>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params);
-const as = async (role: string) => ({ authorization: `Bearer ${await platform.tokenOf(role)}` });
-const userId = async (email: string) => (await sql<{ id: string }>('SELECT id FROM users WHERE email = ?', [email]))[0]!.id;
-const auditActions = async (id: string) => (await sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [id])).map((r) => r.action);
+const auditActions = async (id: string) => (await platform.sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [id])).map((r) => r.action);
 
 const BOOKING_FIELDS = 'id ref status inquiryId clientId clientName modelId modelName locationId locationTitle startAt endAt priceTotal currency depositRequired paymentStatus assigneeId notesInternal services { id slug } workflowId';
 type BookingView = Record<string, unknown> & { id: string; ref: string; status: string; startAt: string; endAt: string; priceTotal: string | null; services: Array<{ slug: string }> };
@@ -32,12 +29,12 @@ const GET = `query ($id: ID!) { booking(id: $id) { ${BOOKING_FIELDS} timeline(fi
 type Get = { booking: (BookingView & { timeline: { edges: Array<{ node: { eventType: string; payload: string | null } }> } }) | null };
 
 async function assignBooking(id: string, email: string) {
-  await assign(platform.temporal.workflow.getHandle(bookingWorkflowId(id)), await userId(email), { actor: { type: 'system' } });
+  await assign(platform.temporal.workflow.getHandle(bookingWorkflowId(id)), await platform.userId(email), { actor: { type: 'system' } });
 }
 
 describe('createBooking', () => {
   test('starts the booking workflow, which writes the row (draft), its audit entry and timeline', async () => {
-    const [service] = await sql<{ id: string }>(`SELECT id FROM services WHERE slug = 'dinner-companion'`);
+    const [service] = await platform.sql<{ id: string }>(`SELECT id FROM services WHERE slug = 'dinner-companion'`);
     const input = { ...(await bookingInput(platform)), serviceIds: [service!.id], depositRequired: '100.00', notesInternal: 'VIP: quiet table' };
     const created = await platform.gql<{ createBooking: { booking: BookingView } }>(`mutation ($input: CreateBookingInput!) { createBooking(input: $input) { booking { ${BOOKING_FIELDS} } } }`, { input });
     expect(created.errors).toBeUndefined();
@@ -47,7 +44,7 @@ describe('createBooking', () => {
       notesInternal: 'VIP: quiet table', services: [{ slug: 'dinner-companion' }], workflowId: `booking:${booking.id}`, startAt: input.startAt,
     });
     expect(booking.ref).toMatch(/^B-\d+$/);
-    const [row] = await sql<{ status: string; price_total: string }>('SELECT status, price_total FROM bookings WHERE id = ?', [booking.id]);
+    const [row] = await platform.sql<{ status: string; price_total: string }>('SELECT status, price_total FROM bookings WHERE id = ?', [booking.id]);
     expect(row).toEqual({ status: 'draft', price_total: '550.00' });
     expect(await auditActions(booking.id)).toEqual(['CREATE']);
     const description = await platform.temporal.workflow.getHandle(bookingWorkflowId(booking.id)).describe();
@@ -59,7 +56,7 @@ describe('createBooking', () => {
   });
 
   test('bad input is VALIDATION naming the field and creates nothing', async () => {
-    const before = (await sql<{ n: string }>('SELECT count(*) AS n FROM bookings'))[0]!.n;
+    const before = (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM bookings'))[0]!.n;
     const input = await bookingInput(platform);
     const CREATE = 'mutation ($input: CreateBookingInput!) { createBooking(input: $input) { booking { id } } }';
     const backwards = await platform.gql(CREATE, { input: { ...input, endAt: input.startAt, startAt: input.endAt } });
@@ -68,7 +65,7 @@ describe('createBooking', () => {
     expect(noModel.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'modelId' });
     const price = await platform.gql(CREATE, { input: { ...input, priceTotal: '-5' } });
     expect(price.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'priceTotal' });
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM bookings'))[0]!.n).toBe(before);
+    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM bookings'))[0]!.n).toBe(before);
   });
 });
 
@@ -79,7 +76,7 @@ describe('bookings list', () => {
     const ids: string[] = [];
     for (const offset of [0, 5, 10]) ids.push(await freshBooking(platform, { startAt: at(offset), endAt: at(offset + 2) }));
     await assignBooking(ids[2]!, 'lukas@virel.local');
-    const refs = await sql<{ id: string; ref: string }>('SELECT id, ref FROM bookings WHERE id IN (?, ?, ?)', ids);
+    const refs = await platform.sql<{ id: string; ref: string }>('SELECT id, ref FROM bookings WHERE id IN (?, ?, ?)', ids);
     const LIST = `query ($first: Int, $after: String, $from: DateTime, $to: DateTime, $status: [BookingStatus!], $assignee: String, $q: String, $modelId: ID) {
       bookings(first: $first, after: $after, startFrom: $from, startTo: $to, status: $status, assignee: $assignee, q: $q, modelId: $modelId) {
         edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
@@ -95,7 +92,7 @@ describe('bookings list', () => {
     expect(page2.pageInfo.hasNextPage).toBe(false);
     expect((await list({ from: at(4), to: at(6) })).edges.map((e) => e.node.id)).toEqual([ids[1]]);
     expect((await list({ assignee: 'unassigned' })).edges.map((e) => e.node.id)).toEqual([ids[1], ids[0]]);
-    expect((await list({ assignee: 'me' }, await as('OPERATOR:lukas'))).edges.map((e) => e.node.id)).toEqual([ids[2]]);
+    expect((await list({ assignee: 'me' }, await platform.as('OPERATOR:lukas'))).edges.map((e) => e.node.id)).toEqual([ids[2]]);
     expect((await list({ status: ['confirmed'] })).edges).toEqual([]);
     const ref = refs.find((r) => r.id === ids[0])!.ref;
     expect((await list({ q: `#${ref}` })).edges.map((e) => e.node.id)).toEqual([ids[0]]);
@@ -109,7 +106,7 @@ describe('bookings list', () => {
     const sashas = await freshBooking(platform);
     await assignBooking(mine, 'lukas@virel.local');
     await assignBooking(sashas, 'sasha@virel.local');
-    const lukas = await as('OPERATOR:lukas');
+    const lukas = await platform.as('OPERATOR:lukas');
     const list = await platform.gql<{ bookings: { edges: Array<{ node: { id: string; priceTotal: string | null; depositStatus: string | null } }> } }>(
       '{ bookings(first: 100) { edges { node { id priceTotal depositStatus } } } }', undefined, lukas);
     const ids = list.data!.bookings.edges.map((e) => e.node.id);
@@ -119,7 +116,7 @@ describe('bookings list', () => {
     expect((await platform.gql<Get>(GET, { id: sashas }, lukas)).data?.booking).toBeNull();
     const denied = await platform.gql('mutation ($id: ID!) { updateBooking(id: $id, input: { notesInternal: "x" }) { booking { id } } }', { id: sashas }, lukas);
     expect(denied.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const finance = await platform.gql<Get>(GET, { id: sashas }, await as('FINANCE'));
+    const finance = await platform.gql<Get>(GET, { id: sashas }, await platform.as('FINANCE'));
     expect(finance.data?.booking?.priceTotal).toBe('550.00');
     // The timeline's payloads lose their amounts for the operator, too.
     const timeline = await platform.gql<Get>(GET, { id: mine }, lukas);
@@ -139,7 +136,7 @@ describe('reschedule, edits and services', () => {
     expect(moved.data!.rescheduleBooking.booking).toEqual({ startAt, endAt });
     const state = await platform.temporal.workflow.getHandle(bookingWorkflowId(id)).query(lifecycleStateQuery);
     expect(state.facts).toMatchObject({ startAt, endAt });
-    const [audit] = await sql<{ action: string; after: { start_at: string }; metadata: { reason: string }; transition_id: string }>(
+    const [audit] = await platform.sql<{ action: string; after: { start_at: string }; metadata: { reason: string }; transition_id: string }>(
       `SELECT action, after, metadata, transition_id FROM audit_log WHERE entity_id = ? AND action = 'UPDATE'`, [id]);
     expect(audit).toMatchObject({ action: 'UPDATE', after: { start_at: startAt }, metadata: { reason: 'client asked' } });
     expect(audit!.transition_id).toBeTruthy();
@@ -155,9 +152,9 @@ describe('reschedule, edits and services', () => {
     expect(updated.data!.updateBooking.booking).toEqual({ notesInternal: 'Arrives by car', startAt: '2031-06-01T18:00:00.000Z', endAt: '2031-06-01T20:00:00.000Z' });
     expect(await auditActions(id)).toEqual(['CREATE', 'UPDATE', 'UPDATE']);
     // The notes edit is an event too (timelines, and a domain event for subscribers), beside the workflow's reschedule.
-    const events = await sql<{ event_type: string }>('SELECT event_type FROM domain_events WHERE entity_id = ? ORDER BY created_at, id', [id]);
+    const events = await platform.sql<{ event_type: string }>('SELECT event_type FROM domain_events WHERE entity_id = ? ORDER BY created_at, id', [id]);
     expect(events.map((e) => e.event_type).sort()).toEqual(['booking.created', 'booking.rescheduled', 'booking.updated']);
-    const seedTimeline = await sql<{ event_type: string }>(`SELECT event_type FROM booking_timeline WHERE booking_id = ? AND event_type = 'booking.updated'`, [id]);
+    const seedTimeline = await platform.sql<{ event_type: string }>(`SELECT event_type FROM booking_timeline WHERE booking_id = ? AND event_type = 'booking.updated'`, [id]);
     expect(seedTimeline).toHaveLength(1);
     const state = await platform.temporal.workflow.getHandle(bookingWorkflowId(id)).query(lifecycleStateQuery);
     expect(state.facts).toMatchObject({ startAt: '2031-06-01T18:00:00.000Z' });
@@ -165,7 +162,7 @@ describe('reschedule, edits and services', () => {
     await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: booking, id: $id }, to: "cancelled" }) { to } }', { id });
     const refused = await platform.gql(UPDATE, { id, input: { notesInternal: 'not saved', startAt: '2031-07-01T18:00:00Z', endAt: '2031-07-01T20:00:00Z' } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'startAt' });
-    const [row] = await sql<{ notes_internal: string; start_at: Date }>('SELECT notes_internal, start_at FROM bookings WHERE id = ?', [id]);
+    const [row] = await platform.sql<{ notes_internal: string; start_at: Date }>('SELECT notes_internal, start_at FROM bookings WHERE id = ?', [id]);
     expect(row!.notes_internal).toBe('Arrives by car');
     expect(new Date(row!.start_at).toISOString()).toBe('2031-06-01T18:00:00.000Z');
     const backwards = await platform.gql(UPDATE, { id, input: { startAt: '2031-07-01T18:00:00Z', endAt: '2031-07-01T10:00:00Z' } });
@@ -174,7 +171,7 @@ describe('reschedule, edits and services', () => {
 
   test('services are added and removed with audit entries; unknown bookings are NOT_FOUND', async () => {
     const id = await freshBooking(platform);
-    const [service] = await sql<{ id: string }>(`SELECT id FROM services WHERE slug = 'social-event'`);
+    const [service] = await platform.sql<{ id: string }>(`SELECT id FROM services WHERE slug = 'social-event'`);
     const ADD = 'mutation ($b: ID!, $s: ID!) { addBookingService(bookingId: $b, serviceId: $s) { booking { services { slug } } } }';
     const REMOVE = 'mutation ($b: ID!, $s: ID!) { removeBookingService(bookingId: $b, serviceId: $s) { booking { services { slug } } } }';
     expect((await platform.gql<{ addBookingService: { booking: BookingView } }>(ADD, { b: id, s: service!.id })).data?.addBookingService.booking.services).toEqual([{ slug: 'social-event' }]);
@@ -193,13 +190,13 @@ describe('amending terms', () => {
 
   test('model, location and price change through the workflow (amend Update): row, audit, timeline and workflow facts agree', async () => {
     const id = await freshBooking(platform);
-    const [other] = await sql<{ model_id: string; location_id: string }>(
+    const [other] = await platform.sql<{ model_id: string; location_id: string }>(
       `SELECT (SELECT id FROM models WHERE id <> (SELECT model_id FROM bookings WHERE id = ?) ORDER BY slug LIMIT 1) AS model_id,
               (SELECT id FROM locations WHERE id <> (SELECT location_id FROM bookings WHERE id = ?) ORDER BY title LIMIT 1) AS location_id`, [id, id]);
     const changed = await platform.gql<Updated>(UPDATE, { id, input: { modelId: other!.model_id, locationId: other!.location_id, priceTotal: '620.00', depositRequired: '150.00', reason: 'client asked' } });
     expect(changed.errors).toBeUndefined();
     expect(changed.data!.updateBooking.booking).toMatchObject({ modelId: other!.model_id, locationId: other!.location_id, priceTotal: '620.00', depositRequired: '150.00' });
-    const [audit] = await sql<{ action: string; after: Record<string, unknown>; transition_id: string }>(
+    const [audit] = await platform.sql<{ action: string; after: Record<string, unknown>; transition_id: string }>(
       `SELECT action, after, transition_id FROM audit_log WHERE entity_id = ? AND action = 'UPDATE' ORDER BY created_at DESC LIMIT 1`, [id]);
     expect(audit?.after).toMatchObject({ model_id: other!.model_id, price_total: '620.00', deposit_required: '150.00' });
     const state = await platform.temporal.workflow.getHandle(bookingWorkflowId(id)).query(lifecycleStateQuery);
@@ -223,7 +220,7 @@ describe('amending terms', () => {
     expect(cancelled.errors).toBeUndefined();
     const late = await platform.gql(UPDATE, { id, input: { priceTotal: '700.00' } });
     expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'status' });
-    const [row] = await sql<{ price_total: string }>('SELECT price_total FROM bookings WHERE id = ?', [id]);
+    const [row] = await platform.sql<{ price_total: string }>('SELECT price_total FROM bookings WHERE id = ?', [id]);
     expect(row?.price_total).toBe('550.00');
   });
 });
@@ -237,10 +234,10 @@ describe('inquiries: edit, match, convert', () => {
     const UPDATE = 'mutation ($id: ID!, $input: UpdateInquiryInput!) { updateInquiry(id: $id, input: $input) { inquiry { subject clientEmail priority } } }';
     const ok = await platform.gql<{ updateInquiry: { inquiry: { subject: string; clientEmail: string; priority: string } } }>(UPDATE, { id, input: { subject: 'Dinner, Friday 8pm', clientEmail: 'james.carter@example.com', priority: 'high' } });
     expect(ok.data?.updateInquiry.inquiry).toEqual({ subject: 'Dinner, Friday 8pm', clientEmail: 'james.carter@example.com', priority: 'high' });
-    const [audit] = await sql<{ after: Record<string, unknown> }>(`SELECT after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE'`, [id]);
+    const [audit] = await platform.sql<{ after: Record<string, unknown> }>(`SELECT after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE'`, [id]);
     expect(audit!.after).toMatchObject({ subject: 'Dinner, Friday 8pm', priority: 'high', client_email: 'james.carter@example.com' });
     // The operator sees the new email masked.
-    expect((await platform.gql<InquiryView>(INQUIRY, { id }, await as('OPERATOR'))).data?.inquiry.clientEmail).toBe('ja***@example.com');
+    expect((await platform.gql<InquiryView>(INQUIRY, { id }, await platform.as('OPERATOR'))).data?.inquiry.clientEmail).toBe('ja***@example.com');
 
     const bad = await platform.gql(UPDATE, { id, input: { clientEmail: 'not-an-email', subject: 'ignored' } });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'clientEmail' });
@@ -253,13 +250,13 @@ describe('inquiries: edit, match, convert', () => {
   test('matchInquiry scores active models by location, availability and bookings, and records them', async () => {
     const from = new Date(Date.UTC(2033, 0, 1) + Math.floor(Math.random() * 300) * 24 * 3600_000 + 18 * 3600_000);
     const to = new Date(from.getTime() + 2 * 3600_000);
-    const models = await sql<{ id: string; name: string }>('SELECT id, name FROM models');
+    const models = await platform.sql<{ id: string; name: string }>('SELECT id, name FROM models');
     const modelId = (name: string) => models.find((m) => m.name === name)!.id;
-    const [mayfair] = await sql<{ id: string }>(`SELECT id FROM locations WHERE slug = 'mayfair'`);
+    const [mayfair] = await platform.sql<{ id: string }>(`SELECT id FROM locations WHERE slug = 'mayfair'`);
     // Every demo model offers dinner-companion; none offers travel-companion.
-    const services = await sql<{ id: string }>(`SELECT id FROM services WHERE slug IN ('dinner-companion', 'travel-companion')`);
+    const services = await platform.sql<{ id: string }>(`SELECT id FROM services WHERE slug IN ('dinner-companion', 'travel-companion')`);
     // Sophia (Mayfair) is available then; Olivia has a tentative slot; Isabella is booked.
-    await sql(`INSERT INTO availability_slots (model_id, start_at, end_at, status) VALUES (?, ?, ?, 'available'), (?, ?, ?, 'tentative')`,
+    await platform.sql(`INSERT INTO availability_slots (model_id, start_at, end_at, status) VALUES (?, ?, ?, 'available'), (?, ?, ?, 'tentative')`,
       [modelId('Sophia'), new Date(from.getTime() - 3600_000), new Date(to.getTime() + 3600_000), modelId('Olivia'), from, to]);
     const booked = await freshBooking(platform, { modelId: modelId('Isabella'), startAt: from.toISOString(), endAt: to.toISOString() });
     await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: booking, id: $id }, to: "pending" }) { to } }', { id: booked });
@@ -283,7 +280,7 @@ describe('inquiries: edit, match, convert', () => {
     const view = (await platform.gql<InquiryView & { inquiry: { requestedServiceIds: string[] } }>(INQUIRY, { id })).data!.inquiry;
     expect(view.matches.map((m) => m.modelName)).toEqual(['Sophia', 'Olivia']);
     expect(new Set(view.requestedServiceIds)).toEqual(new Set(services.map((x) => x.id)));
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM inquiry_matches WHERE inquiry_id = ?', [id]))[0]!.n).toBe('2');
+    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiry_matches WHERE inquiry_id = ?', [id]))[0]!.n).toBe('2');
     expect(await auditActions(id)).toEqual(['CREATE', 'UPDATE', 'MATCH', 'MATCH']);
   });
 
@@ -302,20 +299,20 @@ describe('inquiries: edit, match, convert', () => {
     const { booking, inquiry } = converted.data!.convertInquiryToBooking;
     expect(inquiry).toEqual({ status: 'converted', bookingId: booking.id });
     expect(booking).toMatchObject({ status: 'draft', inquiryId: id, workflowId: `booking:${booking.id}` });
-    const [link] = await sql<{ same: boolean }>('SELECT b.client_id = i.client_id AS same FROM bookings b JOIN inquiries i ON i.booking_id = b.id WHERE b.id = ?', [booking.id]);
+    const [link] = await platform.sql<{ same: boolean }>('SELECT b.client_id = i.client_id AS same FROM bookings b JOIN inquiries i ON i.booking_id = b.id WHERE b.id = ?', [booking.id]);
     expect(link?.same).toBe(true);
     expect((await platform.temporal.workflow.getHandle(booking.workflowId).describe()).status.name).toBe('RUNNING');
-    const [transition] = await sql<{ before: { status: string }; after: { status: string } }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE' ORDER BY created_at DESC LIMIT 1`, [id]);
+    const [transition] = await platform.sql<{ before: { status: string }; after: { status: string } }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE' ORDER BY created_at DESC LIMIT 1`, [id]);
     expect(transition).toMatchObject({ before: { status: 'awaiting_deposit' }, after: { status: 'converted' } });
     const again = await platform.gql(CONVERT, { id, input });
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'converted' });
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM bookings WHERE inquiry_id = ?', [id]))[0]!.n).toBe('1');
+    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM bookings WHERE inquiry_id = ?', [id]))[0]!.n).toBe('1');
   });
 
   test('an inquiry that is not awaiting its deposit is not converted, and no booking appears', async () => {
     const id = await freshInquiry(platform);
     const converted = await platform.gql('mutation ($id: ID!, $input: ConvertInquiryInput!) { convertInquiryToBooking(id: $id, input: $input) { booking { id } } }', { id, input: await bookingInput(platform) });
     expect(converted.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_TRANSITION', from: 'new', to: 'converted' });
-    expect((await sql<{ n: string }>('SELECT count(*) AS n FROM bookings WHERE inquiry_id = ?', [id]))[0]!.n).toBe('0');
+    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM bookings WHERE inquiry_id = ?', [id]))[0]!.n).toBe('0');
   });
 });

@@ -18,10 +18,9 @@ afterAll(async () => {
 
 const tag = () => randomUUID().slice(0, 8);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params);
-const count = async (query: string, params: unknown[] = []) => Number((await sql<{ n: number }>(query, params))[0]?.n);
+const count = async (query: string, params: unknown[] = []) => Number((await platform.sql<{ n: number }>(query, params))[0]?.n);
 const codeOf = (result: GraphQLResponse<unknown>) => result.errors?.[0]?.extensions;
-const actionsOf = async (entityId: string) => (await sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [entityId])).map((a) => a.action);
+const actionsOf = async (entityId: string) => (await platform.sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [entityId])).map((a) => a.action);
 
 async function ok<T>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<T> {
   const result = await platform.gql<T>(query, variables, headers);
@@ -62,7 +61,7 @@ describe('models', () => {
 
     const updated = await ok<{ updateModel: ModelNode }>(`mutation ($id: ID!) { updateModel(id: $id, input: { name: "Renamed", primaryLocationId: null, ratingInternal: null }) { ${MODEL_FIELDS} } }`, { id: model.id });
     expect(updated.updateModel).toMatchObject({ name: 'Renamed', primaryLocation: null, ratingInternal: null, slug: model.slug, visibility: 'unlisted' });
-    const [audit] = await sql<{ before: Record<string, unknown>; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE'`, [model.id]);
+    const [audit] = await platform.sql<{ before: Record<string, unknown>; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE'`, [model.id]);
     expect(audit!.before).toMatchObject({ name: model.name, primaryLocationId: mayfair.id });
     expect(audit!.after).toMatchObject({ name: 'Renamed', primaryLocationId: null });
     expect(codeOf(await platform.gql(`mutation { updateModel(id: "${randomUUID()}", input: { name: "x" }) { id } }`))).toMatchObject({ code: 'NOT_FOUND' });
@@ -84,18 +83,18 @@ describe('models', () => {
     const other = (await createModel()).data!.createModel;
     const clash = await platform.gql('mutation ($id: ID!, $s: String!) { updateModel(id: $id, input: { slug: $s }) { id } }', { id: other.id, s: model.slug });
     expect(codeOf(clash)).toMatchObject({ code: 'CONFLICT', field: 'slug' });
-    expect((await sql('SELECT slug FROM models WHERE id = ?', [other.id]))[0]).toEqual({ slug: other.slug });
+    expect((await platform.sql('SELECT slug FROM models WHERE id = ?', [other.id]))[0]).toEqual({ slug: other.slug });
   });
 
   test('setModelStatus writes the status directly, audited with the reason; a bad status changes nothing', async () => {
     const model = (await createModel()).data!.createModel;
     const suspended = await ok<{ setModelStatus: ModelNode }>('mutation ($id: ID!) { setModelStatus(id: $id, status: suspended, reason: "paperwork") { status } }', { id: model.id });
     expect(suspended.setModelStatus.status).toBe('suspended');
-    const [audit] = await sql<{ before: unknown; after: unknown; metadata: unknown }>(`SELECT before, after, metadata FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE'`, [model.id]);
+    const [audit] = await platform.sql<{ before: unknown; after: unknown; metadata: unknown }>(`SELECT before, after, metadata FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE'`, [model.id]);
     expect(audit).toEqual({ before: { status: 'active' }, after: { status: 'suspended' }, metadata: { reason: 'paperwork' } });
     // Not a model status: refused by the schema itself, before any resolver runs.
     expect(codeOf(await platform.gql('mutation ($id: ID!) { setModelStatus(id: $id, status: retired) { status } }', { id: model.id }))?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect((await sql('SELECT status FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'suspended' });
+    expect((await platform.sql('SELECT status FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'suspended' });
   });
 
   test('stats: first set creates them, later updates change only the given fields, null clears; bad values change nothing', async () => {
@@ -110,8 +109,8 @@ describe('models', () => {
     expect(second.updateModelStats.stats).toMatchObject({ age: 26, smokingStatus: 'non-smoker', hairColour: null, languages: ['English', 'Italian'] });
     const bad = await platform.gql('mutation ($id: ID!) { updateModelStats(modelId: $id, input: { age: 12, bustType: "other" }) { id } }', { id: model.id });
     expect(codeOf(bad)).toMatchObject({ code: 'VALIDATION', field: 'age' });
-    expect((await sql('SELECT age, bust_type FROM model_stats WHERE model_id = ?', [model.id]))[0]).toEqual({ age: 26, bust_type: 'natural' });
-    const audits = await sql<{ before: Record<string, unknown> | null; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'STATS_UPDATE' ORDER BY created_at`, [model.id]);
+    expect((await platform.sql('SELECT age, bust_type FROM model_stats WHERE model_id = ?', [model.id]))[0]).toEqual({ age: 26, bust_type: 'natural' });
+    const audits = await platform.sql<{ before: Record<string, unknown> | null; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'STATS_UPDATE' ORDER BY created_at`, [model.id]);
     expect(audits.map((a) => [a.before?.hairColour ?? null, a.after.hairColour])).toEqual([[null, 'Brunette'], ['Brunette', null]]);
   });
 
@@ -191,7 +190,7 @@ describe('models', () => {
     expect(codeOf(await platform.gql('{ clients(first: 1) { edges { cursor } } }', undefined, content))).toMatchObject({ code: 'FORBIDDEN' });
     const operator = bearer(await platform.tokenOf('OPERATOR'));
     expect(codeOf(await platform.gql('mutation ($id: ID!) { setModelStatus(id: $id, status: inactive) { status } }', { id: model.id }, operator))).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await sql('SELECT status, name FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'active', name: 'By content' });
+    expect((await platform.sql('SELECT status, name FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'active', name: 'By content' });
   });
 });
 
@@ -228,25 +227,25 @@ describe('clients', () => {
     // Finance holds payments.read but not pii.read.
     expect(finance.client).toMatchObject({ email: 'ol***@example.com', totalPaid: '0.00' });
     // Paid = succeeded payments less succeeded refunds; failed ones do not count.
-    const [booking] = await sql<{ id: string }>(`
+    const [booking] = await platform.sql<{ id: string }>(`
       INSERT INTO bookings (ref, client_id, model_id, location_id, start_at, end_at, price_total)
       SELECT ?, ?, (SELECT id FROM models LIMIT 1), (SELECT id FROM locations LIMIT 1), now() + interval '1 day', now() + interval '26 hours', 400
       RETURNING id`, [`B-T${tag()}`, client.id]);
     try {
       for (const [type, status, amount] of [['deposit', 'succeeded', 100], ['full', 'succeeded', 300], ['refund', 'succeeded', 50], ['full', 'failed', 999]]) {
-        await sql('INSERT INTO payments (booking_id, provider, type, status, amount) VALUES (?, ?, ?, ?, ?)', [booking!.id, 'stripe', type, status, amount]);
+        await platform.sql('INSERT INTO payments (booking_id, provider, type, status, amount) VALUES (?, ?, ?, ?, ?)', [booking!.id, 'stripe', type, status, amount]);
       }
       const paid = await ok<{ client: ClientNode }>('query ($id: ID!) { client(id: $id) { totalPaid } }', { id: client.id });
       expect(paid.client.totalPaid).toBe('350.00');
     } finally {
       // A booking without its workflow must not linger for suites that list bookings.
-      await sql('DELETE FROM payments WHERE booking_id = ?', [booking!.id]);
-      await sql('DELETE FROM bookings WHERE id = ?', [booking!.id]);
+      await platform.sql('DELETE FROM payments WHERE booking_id = ?', [booking!.id]);
+      await platform.sql('DELETE FROM bookings WHERE id = ?', [booking!.id]);
     }
     const listed = await ok<{ clients: { edges: Array<{ node: ClientNode }> } }>(`query ($s: String) { clients(first: 5, search: $s) { edges { node { ${CLIENT_FIELDS} } } } }`, { s: 'Olivia Hart' }, bearer(await platform.tokenOf('OPERATOR')));
     expect(listed.clients.edges.find((e) => e.node.id === client.id)?.node.email).toBe('ol***@example.com');
 
-    const [audit] = await sql<{ before: Record<string, unknown>; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE' ORDER BY created_at LIMIT 1`, [client.id]);
+    const [audit] = await platform.sql<{ before: Record<string, unknown>; after: Record<string, unknown> }>(`SELECT before, after FROM audit_log WHERE entity_id = ? AND action = 'UPDATE' ORDER BY created_at LIMIT 1`, [client.id]);
     expect(audit).toMatchObject({ before: { phone: '+447700900888', tags: ['vip', 'regular'] }, after: { phone: null, tags: ['blacklist'] } });
     expect(await actionsOf(client.id)).toEqual(['CREATE', 'UPDATE', 'UPDATE']);
   });
@@ -279,7 +278,7 @@ describe('clients', () => {
     expect(await count('SELECT count(*)::int AS n FROM clients')).toBe(before);
     const clear = await platform.gql('mutation ($id: ID!) { updateClient(id: $id, input: { email: null }) { id } }', { id: first.id });
     expect(codeOf(clear)).toMatchObject({ code: 'VALIDATION', field: 'fullName' });
-    expect((await sql('SELECT email FROM clients WHERE id = ?', [first.id]))[0]).toEqual({ email });
+    expect((await platform.sql('SELECT email FROM clients WHERE id = ?', [first.id]))[0]).toEqual({ email });
     expect(codeOf(await platform.gql(`mutation { updateClient(id: "${randomUUID()}", input: { fullName: "x" }) { id } }`))).toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -18,19 +18,17 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const sql = <T>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params);
-const as = async (role: string) => ({ authorization: `Bearer ${await platform.tokenOf(role)}` });
-const auditOf = (id: string) => sql<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; metadata: Record<string, unknown> | null }>(
+const auditOf = (id: string) => platform.sql<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; metadata: Record<string, unknown> | null }>(
   'SELECT action, before, after, metadata FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [id]);
 
 describe('payments', () => {
   test('list and get with status, booking and date filters, for finance; operators have no payments.read', async () => {
     const succeeded = await freshPayment(platform, 'succeeded');
     const failed = await freshPayment(platform, 'failed');
-    const [{ booking_id: bookingId }] = (await sql<{ booking_id: string }>('SELECT booking_id FROM payments WHERE id = ?', [failed])) as [{ booking_id: string }];
+    const [{ booking_id: bookingId }] = (await platform.sql<{ booking_id: string }>('SELECT booking_id FROM payments WHERE id = ?', [failed])) as [{ booking_id: string }];
     const LIST = 'query ($status: String, $bookingId: ID, $from: DateTime) { payments(first: 100, status: $status, bookingId: $bookingId, createdFrom: $from) { edges { node { id status amount bookingId bookingRef } } } }';
     type List = { payments: { edges: Array<{ node: { id: string; status: string; amount: string; bookingId: string; bookingRef: string } }> } };
-    const finance = await as('FINANCE');
+    const finance = await platform.as('FINANCE');
     const byBooking = await platform.gql<List>(LIST, { bookingId }, finance);
     expect(byBooking.data?.payments.edges.map((e) => e.node)).toEqual([{ id: failed, status: 'failed', amount: '100.00', bookingId, bookingRef: expect.stringMatching(/^B-\d+$/) }]);
     const failedOnes = (await platform.gql<List>(LIST, { status: 'failed' }, finance)).data!.payments.edges.map((e) => e.node.id);
@@ -40,7 +38,7 @@ describe('payments', () => {
     const get = await platform.gql<{ payment: { id: string; amount: string } }>('query ($id: ID!) { payment(id: $id) { id amount } }', { id: succeeded }, finance);
     expect(get.data?.payment).toEqual({ id: succeeded, amount: '100.00' });
     expect((await platform.gql<{ payment: unknown }>('query ($id: ID!) { payment(id: $id) { id } }', { id: randomUUID() })).data?.payment).toBeNull();
-    const operator = await platform.gql(LIST, {}, await as('OPERATOR'));
+    const operator = await platform.gql(LIST, {}, await platform.as('OPERATOR'));
     expect(operator.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'payments.read' });
   });
 });
@@ -56,7 +54,7 @@ describe('availability', () => {
     expect(created.errors).toBeUndefined();
     const slot = created.data!.createAvailabilitySlot;
     expect(slot).toMatchObject({ status: 'available', confidence: 0.8, source: 'manual', startAt: at(10) });
-    const count = async () => (await sql<{ n: string }>('SELECT count(*) AS n FROM availability_slots'))[0]!.n;
+    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM availability_slots'))[0]!.n;
     const before = await count();
     expect((await platform.gql(CREATE, { input: { modelId, startAt: at(18), endAt: at(10) } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'endAt' });
     expect((await platform.gql(CREATE, { input: { modelId: randomUUID(), startAt: at(1), endAt: at(2) } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'modelId' });
@@ -72,10 +70,10 @@ describe('availability', () => {
 
     const LIST = 'query ($m: ID, $from: DateTime, $to: DateTime) { availabilitySlots(modelId: $m, from: $from, to: $to) { edges { node { id } } } }';
     type List = { availabilitySlots: { edges: Array<{ node: { id: string } }> } };
-    const ids = async (from: string, to: string) => (await platform.gql<List>(LIST, { m: modelId, from, to }, await as('OPERATOR'))).data!.availabilitySlots.edges.map((e) => e.node.id);
+    const ids = async (from: string, to: string) => (await platform.gql<List>(LIST, { m: modelId, from, to }, await platform.as('OPERATOR'))).data!.availabilitySlots.edges.map((e) => e.node.id);
     expect(await ids(at(17), at(20))).toEqual([slot.id]);
     expect(await ids(at(18), at(20))).toEqual([]);
-    expect((await platform.gql('mutation ($id: ID!) { updateAvailabilitySlot(id: $id, input: { status: available }) { id } }', { id: slot.id }, await as('OPERATOR'))).errors?.[0]?.extensions)
+    expect((await platform.gql('mutation ($id: ID!) { updateAvailabilitySlot(id: $id, input: { status: available }) { id } }', { id: slot.id }, await platform.as('OPERATOR'))).errors?.[0]?.extensions)
       .toMatchObject({ code: 'FORBIDDEN', permission: 'availability.write' });
   });
 
@@ -98,7 +96,7 @@ describe('availability', () => {
     expect(await auditOf(first)).toHaveLength(1);
 
     const { model_id: modelId } = await demoReferences(platform.orm);
-    await sql(`INSERT INTO availability_rules (name, scope, model_id, rule) VALUES ('Weekdays only', 'model', ?, '{"days":["mon","tue","wed","thu","fri"]}')`, [modelId]);
+    await platform.sql(`INSERT INTO availability_rules (name, scope, model_id, rule) VALUES ('Weekdays only', 'model', ?, '{"days":["mon","tue","wed","thu","fri"]}')`, [modelId]);
     const rules = await platform.gql<{ availabilityRules: { edges: Array<{ node: { name: string; rule: string; modelId: string } }> } }>(
       'query ($m: ID) { availabilityRules(modelId: $m, scope: "model") { edges { node { name rule modelId } } } }', { m: modelId });
     expect(rules.data?.availabilityRules.edges.map((e) => e.node)).toContainEqual({ name: 'Weekdays only', rule: '{"days":["mon","tue","wed","thu","fri"]}', modelId });
@@ -123,13 +121,13 @@ describe('automation', () => {
     expect((await auditOf(id)).map((a) => [a.action, a.after?.status, a.metadata?.change ?? null])).toEqual([
       ['CREATE', 'disabled', null], ['UPDATE', 'active', 'enabled'], ['UPDATE', 'active', 'edited'], ['UPDATE', 'disabled', 'disabled'],
     ]);
-    const shipped = await platform.gql<{ automationRules: { edges: Array<{ node: { name: string; trigger: string } }> } }>('{ automationRules(first: 100, trigger: "payment.failed") { edges { node { name trigger } } } }', undefined, await as('OPS_MANAGER'));
+    const shipped = await platform.gql<{ automationRules: { edges: Array<{ node: { name: string; trigger: string } }> } }>('{ automationRules(first: 100, trigger: "payment.failed") { edges { node { name trigger } } } }', undefined, await platform.as('OPS_MANAGER'));
     expect(shipped.data?.automationRules.edges.map((e) => e.node.name)).toContain('Escalate failed payments');
-    expect((await platform.gql('{ automationRules { edges { cursor } } }', undefined, await as('OPERATOR'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'automation.read' });
+    expect((await platform.gql('{ automationRules { edges { cursor } } }', undefined, await platform.as('OPERATOR'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'automation.read' });
   });
 
   test('bad rules are VALIDATION naming the field and store nothing', async () => {
-    const count = async () => (await sql<{ n: string }>('SELECT count(*) AS n FROM automation_rules'))[0]!.n;
+    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM automation_rules'))[0]!.n;
     const before = await count();
     const CREATE = 'mutation ($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) { id } }';
     expect((await platform.gql(CREATE, { input: { ...RULE_INPUT, actions: [{ type: 'create_task', params: '{nope' }] } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'actions.0.params' });
@@ -142,7 +140,7 @@ describe('automation', () => {
 
   test('testAutomationRule stores a queued test-run request (not executed); executions filter by rule and isTest', async () => {
     const id = await freshRule(platform);
-    const [event] = await sql<{ id: string }>('SELECT id FROM domain_events ORDER BY created_at DESC LIMIT 1');
+    const [event] = await platform.sql<{ id: string }>('SELECT id FROM domain_events ORDER BY created_at DESC LIMIT 1');
     const TEST = 'mutation ($id: ID!, $input: TestAutomationRuleInput) { testAutomationRule(id: $id, input: $input) { id ruleId eventId status isTest logs finishedAt } }';
     type Run = { testAutomationRule: { id: string; ruleId: string; eventId: string; status: string; isTest: boolean; logs: string; finishedAt: string | null } };
     const run = await platform.gql<Run>(TEST, { id, input: { eventId: event!.id } });
@@ -178,7 +176,7 @@ describe('audit log', () => {
   test('filters by entity, action, actor and time; masks contacts without pii.read; forbidden to operators', async () => {
     const id = await freshInquiry(platform);
     await platform.gql('mutation ($id: ID!) { updateInquiry(id: $id, input: { clientEmail: "emily.stone@example.com", clientPhone: "+447700900456" }) { inquiry { id } } }', { id });
-    const [owner] = await sql<{ id: string }>(`SELECT id FROM users WHERE email = 'owner@virel.local'`);
+    const [owner] = await platform.sql<{ id: string }>(`SELECT id FROM users WHERE email = 'owner@virel.local'`);
     const LIST = 'query ($id: ID, $action: String, $actor: ID, $from: DateTime) { auditLog(entityType: "inquiry", entityId: $id, action: $action, actorId: $actor, from: $from) { edges { node { action actorId entityId after } } } }';
     type List = { auditLog: { edges: Array<{ node: { action: string; actorId: string | null; entityId: string; after: string } }> } };
     const all = (await platform.gql<List>(LIST, { id })).data!.auditLog.edges.map((e) => e.node);
@@ -186,10 +184,10 @@ describe('audit log', () => {
     const update = (await platform.gql<List>(LIST, { id, action: 'UPDATE', actor: owner!.id })).data!.auditLog.edges;
     expect(update).toHaveLength(1);
     expect(JSON.parse(update[0]!.node.after)).toMatchObject({ client_email: 'emily.stone@example.com', client_phone: '+447700900456' });
-    const masked = (await platform.gql<List>(LIST, { id, action: 'UPDATE' }, await as('READ_ONLY'))).data!.auditLog.edges;
+    const masked = (await platform.gql<List>(LIST, { id, action: 'UPDATE' }, await platform.as('READ_ONLY'))).data!.auditLog.edges;
     expect(JSON.parse(masked[0]!.node.after)).toMatchObject({ client_email: 'em***@example.com', client_phone: '+447700***456' });
     expect((await platform.gql<List>(LIST, { id, from: '2099-01-01T00:00:00Z' })).data!.auditLog.edges).toEqual([]);
-    expect((await platform.gql(LIST, { id }, await as('OPERATOR'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'audit.read' });
+    expect((await platform.gql(LIST, { id }, await platform.as('OPERATOR'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'audit.read' });
     expect((await platform.gql(LIST, { id: 'not-an-id' })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
   });
 });
@@ -197,9 +195,9 @@ describe('audit log', () => {
 describe('system', () => {
   test('systemHealth checks PostgreSQL and Temporal now', async () => {
     const health = await platform.gql<{ systemHealth: { status: string; postgres: { status: string }; temporal: { status: string } } }>(
-      '{ systemHealth { status postgres { status latencyMs error } temporal { status latencyMs error } time } }', undefined, await as('INTEGRATIONS_ADMIN'));
+      '{ systemHealth { status postgres { status latencyMs error } temporal { status latencyMs error } time } }', undefined, await platform.as('INTEGRATIONS_ADMIN'));
     expect(health.data?.systemHealth).toMatchObject({ status: 'ok', postgres: { status: 'up', error: null }, temporal: { status: 'up', error: null } });
-    expect((await platform.gql('{ systemHealth { status } }', undefined, await as('FINANCE'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'system.read' });
+    expect((await platform.gql('{ systemHealth { status } }', undefined, await platform.as('FINANCE'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'system.read' });
   });
 
   test('queueState reports the seed §9 queues with their pollers and running lifecycles by entity type', async () => {

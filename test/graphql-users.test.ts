@@ -20,7 +20,6 @@ const PASSWORD = 'a long enough password';
 const USER_FIELDS = 'id email phone name status roles { code }';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const tag = () => randomUUID().slice(0, 8);
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params);
 const codeOf = (result: GraphQLResponse<unknown>) => result.errors?.[0]?.extensions?.code;
 
 interface UserNode { id: string; email: string; phone: string | null; name: string; status: string; roles: Array<{ code: string }> }
@@ -43,7 +42,7 @@ async function signedIn(roleCodes: string[]) {
 }
 
 const me = (headers: Record<string, string>) => platform.gql<{ me: { permissions: string[] } }>('{ me { id permissions } }', undefined, headers);
-const auditOf = (entityId: string) => sql<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; actor_user_id: string; metadata: Record<string, unknown> | null }>(
+const auditOf = (entityId: string) => platform.sql<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null; actor_user_id: string; metadata: Record<string, unknown> | null }>(
   'SELECT action, before, after, actor_user_id, metadata FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [entityId]);
 const ownerId = async () => (await platform.gql<{ me: { id: string } }>('{ me { id } }')).data!.me.id;
 
@@ -63,7 +62,7 @@ describe('users', () => {
 
     const session = await login(email);
     expect(session.errors).toBeUndefined();
-    const [row] = await sql<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [user.id]);
+    const [row] = await platform.sql<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = ?', [user.id]);
     expect(row!.password_hash).toMatch(/^\$argon2id\$/);
 
     const audit = await auditOf(user.id);
@@ -72,19 +71,19 @@ describe('users', () => {
     expect(creation.actor_user_id).toBe(await ownerId());
     expect(creation.after).toMatchObject({ email: email.toLowerCase(), roles: ['OPERATOR', 'READ_ONLY'] });
     expect(JSON.stringify(creation)).not.toMatch(/argon2|password_hash|passwordHash/);
-    const [origin] = await sql<{ ip: string | null; user_agent: string | null }>(`SELECT ip, user_agent FROM audit_log WHERE entity_id = ? AND action = 'CREATE'`, [user.id]);
+    const [origin] = await platform.sql<{ ip: string | null; user_agent: string | null }>(`SELECT ip, user_agent FROM audit_log WHERE entity_id = ? AND action = 'CREATE'`, [user.id]);
     expect(origin!.ip).toMatch(/127\.0\.0\.1/);
   });
 
   test('invalid input is VALIDATION naming the field and creates nothing', async () => {
-    const [{ n: before }] = (await sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
+    const [{ n: before }] = (await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
     const badEmail = await platform.gql('mutation { createUser(input: { email: "not-an-email", name: "X", password: "a long enough password" }) { id } }');
     expect(badEmail.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'email' });
     const shortPassword = await platform.gql(`mutation { createUser(input: { email: "short-${tag()}@virel.local", name: "X", password: "short" }) { id } }`);
     expect(shortPassword.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'password' });
     const unknownRole = await createUser({ roleCodes: ['NO_SUCH_ROLE'] });
     expect(unknownRole.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'roleCodes' });
-    const [{ n: after }] = (await sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
+    const [{ n: after }] = (await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
     expect(after).toBe(before);
   });
 
@@ -95,7 +94,7 @@ describe('users', () => {
     const other = (await createUser()).data!.createUser;
     const update = await platform.gql('mutation ($id: ID!, $e: String!) { updateUser(id: $id, input: { email: $e }) { id } }', { id: other.id, e: first.email });
     expect(update.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'email' });
-    expect((await sql('SELECT email FROM users WHERE id = ?', [other.id]))[0]).toEqual({ email: other.email });
+    expect((await platform.sql('SELECT email FROM users WHERE id = ?', [other.id]))[0]).toEqual({ email: other.email });
   });
 
   test('update changes only the given fields and is audited with before and after; unknown ids are NOT_FOUND', async () => {
@@ -130,7 +129,7 @@ describe('users', () => {
     expect(codeOf(await me(headers))).toBe('UNAUTHENTICATED');
     expect(codeOf(await platform.gql('mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken } }', { t: refreshToken }, { authorization: '' }))).toBe('UNAUTHENTICATED');
     expect((await login(user.email)).errors?.[0]).toMatchObject({ message: 'This account is disabled.' });
-    const [tokens] = await sql<{ open: number }>('SELECT count(*) FILTER (WHERE revoked_at IS NULL)::int AS open FROM refresh_tokens WHERE user_id = ?', [user.id]);
+    const [tokens] = await platform.sql<{ open: number }>('SELECT count(*) FILTER (WHERE revoked_at IS NULL)::int AS open FROM refresh_tokens WHERE user_id = ?', [user.id]);
     expect(tokens!.open).toBe(0);
 
     const audit = (await auditOf(user.id)).find((a) => a.action === 'DISABLE')!;
@@ -150,7 +149,7 @@ describe('users', () => {
     // A second owner makes demotion possible; once they are disabled, the demo owner is the last one.
     const second = (await createUser({ roleCodes: ['OWNER'] })).data!.createUser;
     expect((await platform.gql('mutation ($id: ID!) { disableUser(id: $id) { id } }', { id: second.id })).errors).toBeUndefined();
-    const [{ n: activeOwners }] = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id WHERE r.code = 'OWNER' AND u.status = 'active'`)) as [{ n: number }];
+    const [{ n: activeOwners }] = (await platform.sql<{ n: number }>(`SELECT count(*)::int AS n FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id WHERE r.code = 'OWNER' AND u.status = 'active'`)) as [{ n: number }];
     expect(activeOwners).toBe(1);
 
     const demote = await platform.gql('mutation ($id: ID!) { setUserRoles(userId: $id, roleCodes: ["READ_ONLY"]) { id } }', { id: owner });
@@ -163,7 +162,7 @@ describe('users', () => {
     const disableOwner = await platform.gql('mutation ($id: ID!) { disableUser(id: $id) { id } }', { id: owner }, admin.headers);
     expect(disableOwner.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     expect((await me({})).errors).toBeUndefined();
-    expect((await sql('SELECT status FROM users WHERE id = ?', [owner]))[0]).toEqual({ status: 'active' });
+    expect((await platform.sql('SELECT status FROM users WHERE id = ?', [owner]))[0]).toEqual({ status: 'active' });
   });
 
   test('nobody grants or takes away permissions they do not hold', async () => {
@@ -176,7 +175,7 @@ describe('users', () => {
     expect(wideRole.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permissions: ['payments.write'] });
     const viaCreate = await createUser({ roleCodes: ['FINANCE'] }, hr.headers);
     expect(viaCreate.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
-    expect((await sql('SELECT code FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = ?', [hr.user.id]))).toEqual([{ code: role }]);
+    expect((await platform.sql('SELECT code FROM roles r JOIN user_roles ur ON ur.role_id = r.id WHERE ur.user_id = ?', [hr.user.id]))).toEqual([{ code: role }]);
   });
 });
 
@@ -186,7 +185,7 @@ describe('managing stronger users', () => {
     await platform.gql(`mutation { createRole(input: { code: "${role}", name: "Admin", permissions: ["users.read", "users.write"] }) { code } }`);
     const admin = await signedIn([role]);
     const owner = (await createUser({ roleCodes: ['OWNER'] })).data!.createUser;
-    const [before] = await sql<{ password_hash: string; status: string }>('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]);
+    const [before] = await platform.sql<{ password_hash: string; status: string }>('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]);
     const attempts = [
       ['mutation ($id: ID!) { updateUser(id: $id, input: { password: "attacker-pass-123" }) { id } }', 'updateUser'],
       ['mutation ($id: ID!) { updateUser(id: $id, input: { email: "taken-over@example.com" }) { id } }', 'updateUser'],
@@ -197,7 +196,7 @@ describe('managing stronger users', () => {
       const refused = await platform.gql(mutation, { id: owner.id }, admin.headers);
       expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     }
-    expect((await sql('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]))[0]).toEqual(before);
+    expect((await platform.sql('SELECT password_hash, status FROM users WHERE id = ?', [owner.id]))[0]).toEqual(before);
     expect((await login(owner.email)).data?.login.accessToken).toEqual(expect.any(String));
     // A user whose permissions the admin holds (here: none) it manages.
     const plain = (await createUser({ roleCodes: [] })).data!.createUser;
@@ -241,9 +240,9 @@ describe('roles', () => {
     expect((await platform.gql(`mutation { deleteRole(code: "${code}") }`)).errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
     await platform.gql('mutation ($id: ID!) { setUserRoles(userId: $id, roleCodes: []) { id } }', { id: holder.user.id });
     expect((await platform.gql<{ deleteRole: boolean }>(`mutation { deleteRole(code: "${code}") }`)).data?.deleteRole).toBe(true);
-    const [role] = await sql<{ n: number }>('SELECT count(*)::int AS n FROM roles WHERE code = ?', [code]);
+    const [role] = await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM roles WHERE code = ?', [code]);
     expect(role!.n).toBe(0);
-    const actions = await sql<{ action: string }>(`SELECT action FROM audit_log WHERE entity_type = 'role' AND (before->>'code' = ? OR after->>'code' = ?) ORDER BY created_at`, [code, code]);
+    const actions = await platform.sql<{ action: string }>(`SELECT action FROM audit_log WHERE entity_type = 'role' AND (before->>'code' = ? OR after->>'code' = ?) ORDER BY created_at`, [code, code]);
     expect(actions.map((a) => a.action)).toEqual(['CREATE', 'UPDATE', 'UPDATE', 'DELETE']);
   });
 

@@ -21,10 +21,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const sql = <T>(query: string, params: unknown[] = []) => platform.orm.em.getConnection().execute<T[]>(query, params);
-const as = async (role: string) => ({ authorization: `Bearer ${await platform.tokenOf(role)}` });
-const userId = async (email: string) => (await sql<{ id: string }>('SELECT id FROM users WHERE email = ?', [email]))[0]!.id;
-const transitions = async (id: string) => sql<{ before: { status: string }; after: { status: string }; metadata: { reason?: string } | null; actor_user_id: string }>(
+const transitions = async (id: string) => platform.sql<{ before: { status: string }; after: { status: string }; metadata: { reason?: string } | null; actor_user_id: string }>(
   `SELECT before, after, metadata, actor_user_id FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE' ORDER BY created_at, id`, [id]);
 
 describe('createTask / createException', () => {
@@ -39,7 +36,7 @@ describe('createTask / createException', () => {
     // follow_up: 4 hours (seed §6.6 policy shipped in reference data).
     expect(Date.parse(task.slaDeadlineAt) - Date.parse(task.createdAt)).toBe(240 * 60_000);
     expect((await platform.temporal.workflow.getHandle(taskWorkflowId(task.id)).describe()).status.name).toBe('RUNNING');
-    expect((await sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ?', [task.id])).map((r) => r.action)).toEqual(['CREATE']);
+    expect((await platform.sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ?', [task.id])).map((r) => r.action)).toEqual(['CREATE']);
 
     const exception = await platform.gql<{ createException: { exception: { id: string; status: string; severity: string; slaDeadlineAt: string | null } } }>(
       'mutation { createException(input: { type: "payment_failed", severity: high, summary: "Card declined", entityType: "payment", entityId: "' + randomUUID() + '" }) { exception { id status severity slaDeadlineAt } } }');
@@ -50,7 +47,7 @@ describe('createTask / createException', () => {
   });
 
   test('bad input is VALIDATION naming the field and creates nothing', async () => {
-    const count = async () => (await sql<{ n: string }>('SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM exceptions) AS n'))[0]!.n;
+    const count = async () => (await platform.sql<{ n: string }>('SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM exceptions) AS n'))[0]!.n;
     const before = await count();
     const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
     const base = { type: 'follow_up', subject: 'x', entityType: 'booking', entityId: await subjectBooking(platform) };
@@ -67,20 +64,20 @@ describe('createTask / createException', () => {
 describe('what a new work item may be about and who it may go to', () => {
   test('an operator cannot open a task on a booking outside their policy (it would show in their Action Center), nor give it to someone else', async () => {
     const booking = await freshBooking(platform);
-    await assign(platform.temporal.workflow.getHandle(`booking:${booking}`), await userId('sasha@virel.local'), { actor: { type: 'system' } });
+    await assign(platform.temporal.workflow.getHandle(`booking:${booking}`), await platform.userId('sasha@virel.local'), { actor: { type: 'system' } });
     const lukas = { authorization: `Bearer ${await platform.tokenOf('OPERATOR:lukas')}` };
     const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
-    const count = async () => (await sql<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0]!.n;
+    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0]!.n;
     const before = await count();
     const hidden = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Peek', entityType: 'booking', entityId: booking } }, lukas);
     expect(hidden.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
     const missing = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Ghost', entityType: 'booking', entityId: randomUUID() } });
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
-    const giveAway = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'For Sasha', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await userId('sasha@virel.local') } }, lukas);
+    const giveAway = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'For Sasha', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await platform.userId('sasha@virel.local') } }, lukas);
     expect(giveAway.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'escalations.manage' });
     expect(await count()).toBe(before);
     // Their own booking, and keeping the task, are fine.
-    const mine = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Mine', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await userId('lukas@virel.local') } }, lukas);
+    const mine = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Mine', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await platform.userId('lukas@virel.local') } }, lukas);
     expect(mine.errors).toBeUndefined();
   });
 });
@@ -94,9 +91,9 @@ describe('lists', () => {
       await freshTask(platform, { type, entityId, priority: 'high', dueAt: '2031-01-02T10:00:00Z', subject: 'Chase the payment' }),
       await freshTask(platform, { type, entityId, priority: 'high', dueAt: '2031-01-03T10:00:00Z' }),
     ];
-    await assign(platform.temporal.workflow.getHandle(taskWorkflowId(ids[2]!)), await userId('lukas@virel.local'), { actor: { type: 'system' } });
+    await assign(platform.temporal.workflow.getHandle(taskWorkflowId(ids[2]!)), await platform.userId('lukas@virel.local'), { actor: { type: 'system' } });
     // SLA breaches come from the workflow's timer (test/timers.test.ts); here only the filter is under test.
-    await sql('UPDATE tasks SET sla_breached = true WHERE id = ?', [ids[0]]);
+    await platform.sql('UPDATE tasks SET sla_breached = true WHERE id = ?', [ids[0]]);
     const LIST = `query ($v: String, $first: Int, $after: String, $status: [TaskStatus!], $priority: [Priority!], $assignee: String, $slaBreached: Boolean, $dueFrom: DateTime, $dueTo: DateTime, $q: String, $entityId: ID) {
       tasks(first: $first, after: $after, type: $v, status: $status, priority: $priority, assignee: $assignee, slaBreached: $slaBreached, dueFrom: $dueFrom, dueTo: $dueTo, q: $q, entityId: $entityId) {
         edges { node { id } } pageInfo { hasNextPage endCursor } } }`;
@@ -112,9 +109,9 @@ describe('lists', () => {
     expect(await idsOf({ slaBreached: false })).toEqual([ids[2], ids[1]]);
     expect(await idsOf({ priority: ['high'] })).toEqual([ids[2], ids[1]]);
     expect(await idsOf({ assignee: 'unassigned' })).toEqual([ids[1], ids[0]]);
-    expect(await idsOf({ assignee: await userId('lukas@virel.local') })).toEqual([ids[2]]);
-    expect(await idsOf({ assignee: 'me' }, await as('OPERATOR:lukas'))).toEqual([ids[2]]);
-    expect(await idsOf({ assignee: 'me' }, await as('OPERATOR:sasha'))).toEqual([]);
+    expect(await idsOf({ assignee: await platform.userId('lukas@virel.local') })).toEqual([ids[2]]);
+    expect(await idsOf({ assignee: 'me' }, await platform.as('OPERATOR:lukas'))).toEqual([ids[2]]);
+    expect(await idsOf({ assignee: 'me' }, await platform.as('OPERATOR:sasha'))).toEqual([]);
     expect(await idsOf({ dueFrom: '2031-01-02T00:00:00Z', dueTo: '2031-01-03T00:00:00Z' })).toEqual([ids[1]]);
     expect(await idsOf({ q: 'chase the' })).toEqual([ids[1]]);
     expect(await idsOf({ status: ['done'] })).toEqual([]);
@@ -132,22 +129,22 @@ describe('lists', () => {
     const low = await freshException(platform, { type, severity: 'low' });
     const critical = await freshException(platform, { type, severity: 'critical' });
     const sashas = await freshException(platform, { type, severity: 'high' });
-    await assign(platform.temporal.workflow.getHandle(exceptionWorkflowId(sashas)), await userId('sasha@virel.local'), { actor: { type: 'system' } });
-    await sql('UPDATE exceptions SET sla_breached = true WHERE id = ?', [critical]);
+    await assign(platform.temporal.workflow.getHandle(exceptionWorkflowId(sashas)), await platform.userId('sasha@virel.local'), { actor: { type: 'system' } });
+    await platform.sql('UPDATE exceptions SET sla_breached = true WHERE id = ?', [critical]);
     const LIST = 'query ($t: String, $severity: [ExceptionSeverity!], $slaBreached: Boolean) { exceptions(type: $t, severity: $severity, slaBreached: $slaBreached) { edges { node { id } } } }';
     type List = { exceptions: { edges: Array<{ node: { id: string } }> } };
     const idsOf = async (vars: Record<string, unknown>, headers?: Record<string, string>) => (await platform.gql<List>(LIST, { t: type, ...vars }, headers)).data!.exceptions.edges.map((e) => e.node.id);
     expect(await idsOf({})).toEqual([sashas, critical, low]);
     expect(await idsOf({ severity: ['low', 'critical'] })).toEqual([critical, low]);
     expect(await idsOf({ slaBreached: true })).toEqual([critical]);
-    const lukas = await as('OPERATOR:lukas');
+    const lukas = await platform.as('OPERATOR:lukas');
     expect(await idsOf({}, lukas)).toEqual([critical, low]);
     expect((await platform.gql<{ exception: unknown }>('query ($id: ID!) { exception(id: $id) { id } }', { id: sashas }, lukas)).data?.exception).toBeNull();
     const denied = await platform.gql('mutation ($id: ID!) { resolveException(id: $id, resolution: "mine now") { exception { id } } }', { id: sashas }, lukas);
     expect(denied.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
-    expect((await sql<{ status: string }>('SELECT status FROM exceptions WHERE id = ?', [sashas]))[0]!.status).toBe('open');
+    expect((await platform.sql<{ status: string }>('SELECT status FROM exceptions WHERE id = ?', [sashas]))[0]!.status).toBe('open');
     // Content managers have no exceptions.read.
-    expect((await platform.gql(LIST, { t: type }, await as('CONTENT_MANAGER'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'exceptions.read' });
+    expect((await platform.gql(LIST, { t: type }, await platform.as('CONTENT_MANAGER'))).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'exceptions.read' });
   });
 });
 
@@ -160,7 +157,7 @@ describe('completeTask / resolveException / dismissException', () => {
     expect(done.data!.completeTask.transition).toEqual({ from: 'in_progress', to: 'done', entityType: 'task' });
     expect(done.data!.completeTask.task.status).toBe('done');
     expect(done.data!.completeTask.task.completedAt).not.toBeNull();
-    const owner = await userId('owner@virel.local');
+    const owner = await platform.userId('owner@virel.local');
     expect(await transitions(id)).toEqual([
       { before: { status: 'open' }, after: { status: 'in_progress' }, metadata: { reason: 'called back' }, actor_user_id: owner },
       { before: { status: 'in_progress' }, after: { status: 'done' }, metadata: { reason: 'called back' }, actor_user_id: owner },
@@ -179,7 +176,7 @@ describe('completeTask / resolveException / dismissException', () => {
     expect(await transitions(id)).toEqual([]);
     const resolved = await platform.gql<{ resolveException: { exception: Record<string, unknown>; transition: unknown } }>(RESOLVE, { id, r: 'Refunded the difference' });
     expect(resolved.errors).toBeUndefined();
-    expect(resolved.data!.resolveException.exception).toMatchObject({ status: 'resolved', resolvedById: await userId('owner@virel.local'), resolution: 'Refunded the difference' });
+    expect(resolved.data!.resolveException.exception).toMatchObject({ status: 'resolved', resolvedById: await platform.userId('owner@virel.local'), resolution: 'Refunded the difference' });
     expect(resolved.data!.resolveException.transition).toEqual({ from: 'open', to: 'resolved' });
     expect(await transitions(id)).toMatchObject([{ before: { status: 'open' }, after: { status: 'resolved' }, metadata: { reason: 'Refunded the difference' } }]);
     const dismissAfter = await platform.gql('mutation ($id: ID!) { dismissException(id: $id, reason: "dup") { exception { status } } }', { id });
@@ -188,7 +185,7 @@ describe('completeTask / resolveException / dismissException', () => {
     const other = await freshException(platform);
     await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: exception, id: $id }, to: "investigating" }) { to } }', { id: other });
     const dismissed = await platform.gql<{ dismissException: { exception: { status: string; resolution: string } } }>(
-      'mutation ($id: ID!) { dismissException(id: $id, reason: "Duplicate of another report") { exception { status resolution } } }', { id: other }, await as('OPERATOR'));
+      'mutation ($id: ID!) { dismissException(id: $id, reason: "Duplicate of another report") { exception { status resolution } } }', { id: other }, await platform.as('OPERATOR'));
     expect(dismissed.data?.dismissException.exception).toEqual({ status: 'dismissed', resolution: 'Duplicate of another report' });
     expect((await platform.temporal.workflow.getHandle(exceptionWorkflowId(other)).query(lifecycleStateQuery)).status).toBe('dismissed');
   });
@@ -198,8 +195,8 @@ describe('completeTask / resolveException / dismissException', () => {
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
     expect((await platform.gql<{ task: unknown }>('query ($id: ID!) { task(id: $id) { id } }', { id: randomUUID() })).data?.task).toBeNull();
     const id = await freshTask(platform);
-    const finance = await platform.gql('mutation ($id: ID!) { completeTask(id: $id) { task { id } } }', { id }, await as('FINANCE'));
+    const finance = await platform.gql('mutation ($id: ID!) { completeTask(id: $id) { task { id } } }', { id }, await platform.as('FINANCE'));
     expect(finance.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'tasks.write' });
-    expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = ?', [id]))[0]!.status).toBe('open');
+    expect((await platform.sql<{ status: string }>('SELECT status FROM tasks WHERE id = ?', [id]))[0]!.status).toBe('open');
   });
 });

@@ -38,6 +38,12 @@ export interface TestPlatform {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
   /** An access token of the demo user with this role (the second operator: 'OPERATOR:sasha'). */
   tokenOf(role: string): Promise<string>;
+  /** Headers signing a request in as that demo user. */
+  as(role: string): Promise<Record<string, string>>;
+  /** Rows of a query against the test database (checks only; changes go through the API). */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  /** The id of the user with this email. */
+  userId(email: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +91,13 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
     orm,
     temporal,
     tokenOf,
+    as: async (role) => ({ authorization: `Bearer ${await tokenOf(role)}` }),
+    sql: (query, params = []) => orm.em.getConnection().execute(query, params),
+    async userId(email) {
+      const [row] = await orm.em.getConnection().execute<Array<{ id: string }>>('SELECT id FROM users WHERE email = ?', [email]);
+      if (!row) throw new Error(`no user ${email}`);
+      return row.id;
+    },
     async gql(query, variables, headers = {}) {
       const { authorization, ...rest } = headers;
       const auth = authorization === undefined ? `Bearer ${await tokenOf('OWNER')}` : authorization;
