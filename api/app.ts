@@ -21,7 +21,7 @@ import { isRefusal, toGraphQLError } from './graphql/errors.ts';
 import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
-import { signingKey } from './auth/tokens.ts';
+import { bearerToken, signingKey } from './auth/tokens.ts';
 import { graphqlLimits } from './http/graphql-limits.ts';
 import { healthHandler } from './http/health.ts';
 import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
@@ -133,7 +133,7 @@ export function buildApp(deps: AppDeps): App {
         };
       }
       const req = initial.req;
-      const bearer = /^Bearer (\S+)$/.exec(req?.header('authorization') ?? '')?.[1];
+      const bearer = bearerToken(req?.header('authorization'));
       return {
         em: deps.orm.em.fork(),
         temporal: deps.temporal,
@@ -174,8 +174,8 @@ export function buildApp(deps: AppDeps): App {
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onConnect: (ctx: Context<Record<string, unknown>, Extra>) => connectionAuth.onConnect(ctx.extra.socket, ctx.connectionParams),
       onSubscribe: async (ctx: Context<Record<string, unknown>, Extra>, _id: string, params: SubscribePayload) => {
-        const connection = connectionAuth.connectionOf(ctx.extra.socket);
-        if (!connection) return [new GraphQLError('Not authenticated.', { extensions: { code: 'UNAUTHENTICATED' } })];
+        // graphql-ws accepts subscriptions only on sockets onConnect admitted, which it registered.
+        const connection = connectionAuth.connectionOf(ctx.extra.socket) as RealtimeConnection;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           [REALTIME_CONTEXT_KEY]: connection,
           params,

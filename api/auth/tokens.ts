@@ -31,6 +31,11 @@ export async function issueAccessToken(claims: AccessClaims, key: Uint8Array, no
 }
 
 /** The claims of a valid, unexpired token; undefined for anything else. */
+/** The token of an `Authorization: Bearer <token>` value (HTTP header or graphql-ws connectionParams). */
+export function bearerToken(authorization: unknown): string | undefined {
+  return typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization)?.[1] : undefined;
+}
+
 export async function verifyAccessToken(token: string, key: Uint8Array): Promise<AccessClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });

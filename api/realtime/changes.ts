@@ -101,10 +101,10 @@ const LOAD_SQL = `
    WHERE e.id = ANY($1::uuid[])
    ORDER BY e.created_at, e.id`;
 
-export async function loadChanges(client: pg.Client, eventIds: readonly string[]): Promise<Array<LoadedChange & { readonly createdAt: Date }>> {
+export async function loadChanges(client: pg.Client, eventIds: readonly string[]): Promise<LoadedChange[]> {
   if (eventIds.length === 0) return [];
   const { rows } = await client.query<ChangeRow>(LOAD_SQL, [eventIds]);
-  const changes: Array<LoadedChange & { createdAt: Date }> = [];
+  const changes: LoadedChange[] = [];
   for (const row of rows) {
     if (!isLifecycleEntityType(row.entity_type) || row.ref === null || row.status === null) continue;
     const assignment = row.event_type.endsWith('.assignment_changed');
@@ -120,7 +120,6 @@ export async function loadChanges(client: pg.Client, eventIds: readonly string[]
       assigneeId: assignment ? row.payload_to : row.assigned_to,
       previousAssigneeId: assignment ? row.payload_from : null,
       occurredAt: row.created_at,
-      createdAt: row.created_at,
     });
   }
   return changes;

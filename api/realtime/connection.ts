@@ -11,7 +11,7 @@
 import { decodeJwt } from 'jose';
 import type { WebSocket } from 'ws';
 import type { Sessions, Viewer } from '../auth/sessions.ts';
-import { verifyAccessToken } from '../auth/tokens.ts';
+import { bearerToken, verifyAccessToken } from '../auth/tokens.ts';
 import type { RealtimeHub } from './hub.ts';
 
 export const UNAUTHORIZED = 4401;
@@ -46,7 +46,7 @@ export function createConnectionAuth(deps: { sessions: Sessions; key: Uint8Array
     async onConnect(socket: WebSocket, connectionParams: Readonly<Record<string, unknown>> | undefined): Promise<boolean> {
       // Case-insensitive, like the HTTP header it stands for (consoles send their headers pane as is).
       const header = Object.entries(connectionParams ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
-      const token = typeof header === 'string' ? /^Bearer (\S+)$/.exec(header)?.[1] : undefined;
+      const token = bearerToken(header);
       if (!token) return refuse(socket, 'Unauthorized: send connectionParams.authorization = "Bearer <access token>"');
       const claims = await verifyAccessToken(token, deps.key);
       if (!claims) return refuse(socket, 'Unauthorized: the access token is invalid or expired');

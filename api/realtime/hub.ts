@@ -90,16 +90,16 @@ export function createRealtimeHub(deps: {
   // Arrival order is delivery order: one batch at a time.
   let pending: string[] = [];
   let draining: Promise<void> | undefined;
-  const seen = new Map<string, number>();
+  const seen = new Set<string>();
   /** created_at (ms, database clock) of the newest event seen; the catch-up starts before it. */
   let watermark: number | undefined;
 
-  function remember(change: { eventId: string; createdAt: Date }) {
-    seen.set(change.eventId, change.createdAt.getTime());
-    watermark = Math.max(watermark ?? 0, change.createdAt.getTime());
+  function remember(change: { eventId: string; occurredAt: Date }) {
+    seen.add(change.eventId);
+    watermark = Math.max(watermark ?? 0, change.occurredAt.getTime());
     if (seen.size > SEEN_LIMIT) {
       // Oldest first (insertion order); a tenth at a time, so pruning is rare.
-      for (const id of seen.keys()) {
+      for (const id of seen) {
         seen.delete(id);
         if (seen.size <= SEEN_LIMIT * 0.9) break;
       }

@@ -17,7 +17,6 @@ export interface ListenerOptions {
   onNotification(channel: string, payload: string): void;
   /** After LISTEN on a (re)connected client; `reconnected` is false on the first connect. */
   onConnected(client: pg.Client, reconnected: boolean): Promise<void>;
-  onDisconnected?(): void;
 }
 
 export interface Listener {
@@ -62,7 +61,6 @@ export function createListener(options: ListenerOptions): Listener {
     void candidate.end().catch(() => undefined);
     if (stopped) return;
     options.logger.warn({ err }, 'realtime listener lost its PostgreSQL connection; reconnecting');
-    options.onDisconnected?.();
     scheduleReconnect();
   }
 
