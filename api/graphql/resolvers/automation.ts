@@ -11,7 +11,7 @@ import type { Viewer } from '../../auth/sessions.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { validationError } from '../validation.ts';
+import { parseInput } from '../validation.ts';
 import {
   connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
 } from './operations-support.ts';
@@ -134,12 +134,11 @@ export const automationResolvers: Resolvers = {
   Mutation: {
     async createAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');
-      const parsed = createRuleInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const columns = ruleColumns(parsed.data);
+      const parsed = parseInput(createRuleInput, args.input);
+      const columns = ruleColumns(parsed);
       const id = await ctx.em.transactional(async (em) => {
         const rule = em.create(AutomationRule, {
-          ...(columns as Partial<AutomationRule>), name: parsed.data.name, trigger: parsed.data.trigger, status: parsed.data.status,
+          ...(columns as Partial<AutomationRule>), name: parsed.name, trigger: parsed.trigger, status: parsed.status,
           conditions: columns.conditions, actions: columns.actions,
         });
         await em.flush();
@@ -150,9 +149,8 @@ export const automationResolvers: Resolvers = {
     },
     async updateAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');
-      const parsed = updateRuleInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      return changeRule(ctx, viewer, args.id, ruleColumns(parsed.data), 'edited');
+      const parsed = parseInput(updateRuleInput, args.input);
+      return changeRule(ctx, viewer, args.id, ruleColumns(parsed), 'edited');
     },
     async enableAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');

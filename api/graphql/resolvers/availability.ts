@@ -8,7 +8,7 @@ import { AvailabilityMismatch, AvailabilityRule, AvailabilitySlot, Model } from 
 import { requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { validationError } from '../validation.ts';
+import { parseInput } from '../validation.ts';
 import { conflict, connectionBy, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
 
 const SLOT_STATUSES = ['available', 'unavailable', 'tentative'] as const;
@@ -92,9 +92,7 @@ export const availabilityResolvers: Resolvers = {
   Mutation: {
     async createAvailabilitySlot(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
-      const parsed = createSlotInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(createSlotInput, args.input);
       if (!(await ctx.em.findOne(Model, { id: input.modelId }))) throw validation('modelId', 'no such model');
       const slot = await ctx.em.transactional(async (em) => {
         const created = em.create(AvailabilitySlot, {
@@ -109,9 +107,7 @@ export const availabilityResolvers: Resolvers = {
     },
     async updateAvailabilitySlot(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
-      const parsed = updateSlotInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(updateSlotInput, args.input);
       await ctx.em.transactional(async (em) => {
         const slot = isUuid(args.id) ? await em.findOne(AvailabilitySlot, { id: args.id }) : null;
         if (!slot) throw notFound('availability slot', args.id);

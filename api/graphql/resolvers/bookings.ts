@@ -15,7 +15,7 @@ import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycl
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { validationError } from '../validation.ts';
+import { parseInput } from '../validation.ts';
 import {
   assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions,
   rangeCondition, recordAuditEntry, redactFor, transitionIdOf, userActor, validation,
@@ -183,9 +183,8 @@ export const bookingResolvers: Resolvers = {
   Mutation: {
     async createBooking(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'bookings.write');
-      const parsed = bookingDetails.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = { ...parsed.data, clientId: parsed.data.clientId as string };
+      const parsed = parseInput(bookingDetails, args.input);
+      const input = { ...parsed, clientId: parsed.clientId as string };
       await assertBookingReferences(ctx.em, input);
       assertMayAssign(viewer, input.assigneeId);
       const booking = newBookingOf(newEntityId(ctx, 'booking'), input);
@@ -198,9 +197,7 @@ export const bookingResolvers: Resolvers = {
     },
     async updateBooking(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'bookings.write');
-      const parsed = updateBookingInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(updateBookingInput, args.input);
       const row = await bookingInPolicy(ctx, viewer, args.id);
       const startAt = input.startAt ?? row.startAt;
       const endAt = input.endAt ?? row.endAt;
@@ -227,10 +224,9 @@ export const bookingResolvers: Resolvers = {
     },
     async rescheduleBooking(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'bookings.write');
-      const parsed = timesInput.safeParse(args);
-      if (!parsed.success) throw validationError(parsed.error);
+      const parsed = parseInput(timesInput, args);
       const row = await bookingInPolicy(ctx, viewer, args.id);
-      await rescheduleThroughWorkflow(ctx, viewer, row, parsed.data);
+      await rescheduleThroughWorkflow(ctx, viewer, row, parsed);
       return { booking: (await loadBooking(ctx.em, row.id)) as Booking };
     },
     addBookingService: (_, args, ctx) => changeServices(ctx, args.bookingId, args.serviceId, true),

@@ -9,10 +9,7 @@ import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.t
 import { convertToBooking, startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { validationError } from '../validation.ts';
-
-/** Kept for callers that import it from here. */
-export { validationError };
+import { parseInput } from '../validation.ts';
 import { newEntityId } from '../idempotency.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
@@ -179,11 +176,10 @@ export const inquiryResolvers: Resolvers = {
   Mutation: {
     async updateInquiry(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.write');
-      const parsed = updateInquiryInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
+      const parsed = parseInput(updateInquiryInput, args.input);
       const row = await inquiryInPolicy(ctx, viewer, args.id);
       if (CLOSED.includes(row.status)) throw conflict(`Inquiry ${row.ref} is ${row.status}: it is closed to edits.`, { status: row.status });
-      const input = parsed.data;
+      const input = parsed;
       const from = input.requestedTimeFrom === undefined ? row.requestedTimeFrom : input.requestedTimeFrom;
       const to = input.requestedTimeTo === undefined ? row.requestedTimeTo : input.requestedTimeTo;
       if (from && to && !(from < to)) throw validation('requestedTimeTo', 'must be after requestedTimeFrom');
@@ -243,12 +239,11 @@ export const inquiryResolvers: Resolvers = {
     async convertInquiryToBooking(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.write');
       requirePermission(viewer, 'bookings.write');
-      const parsed = bookingDetails.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
+      const parsed = parseInput(bookingDetails, args.input);
       const row = await inquiryInPolicy(ctx, viewer, args.id);
-      const clientId = parsed.data.clientId ?? (row.client as { id: string } | null)?.id;
+      const clientId = parsed.clientId ?? (row.client as { id: string } | null)?.id;
       if (!clientId) throw validation('clientId', 'the inquiry has no linked client: give clientId');
-      const input = { ...parsed.data, clientId };
+      const input = { ...parsed, clientId };
       // The inquiry's workflow waits for the booking's row: a booking that cannot be written must not start.
       await assertBookingReferences(ctx.em, input);
       const { id: _id, inquiryId: _inquiry, ...booking } = newBookingOf('', input);
@@ -260,9 +255,7 @@ export const inquiryResolvers: Resolvers = {
     },
     async createInquiry(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'inquiries.write');
-      const parsed = createInquiryInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(createInquiryInput, args.input);
       const id = newEntityId(ctx, 'inquiry');
       const workflowInput: InquiryWorkflowInput = {
         inquiry: {

@@ -7,7 +7,7 @@ import type { PermissionCode } from '../../../domain/access.ts';
 import { contactFor, requireViewer } from '../../auth/authorize.ts';
 import { CANDIDATES, SEARCH_KINDS, runSearch, type SearchKind, type SearchRow } from '../../read-models/search.ts';
 import type { Resolvers, SearchGroup } from '../generated/types.ts';
-import { validationError } from './inquiries.ts';
+import { validationError } from '../validation.ts';
 
 const READ: Record<SearchKind, PermissionCode> = {
   booking: 'bookings.read', inquiry: 'inquiries.read', client: 'clients.read', model: 'models.read', task: 'tasks.read', exception: 'exceptions.read',

@@ -14,7 +14,7 @@ import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { newEntityId } from '../idempotency.ts';
-import { validationError } from '../validation.ts';
+import { parseInput } from '../validation.ts';
 import {
   assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
   rangeCondition, transitionIdOf, userActor, validation,
@@ -142,9 +142,7 @@ export const workItemResolvers: Resolvers = {
   Mutation: {
     async createTask(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'tasks.write');
-      const parsed = createTaskInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(createTaskInput, args.input);
       const details = parseJsonObject('details', input.details);
       await assertNewItem(ctx, viewer, input);
       const id = newEntityId(ctx, 'task');
@@ -156,9 +154,7 @@ export const workItemResolvers: Resolvers = {
     },
     async createException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
-      const parsed = createExceptionInput.safeParse(args.input);
-      if (!parsed.success) throw validationError(parsed.error);
-      const input = parsed.data;
+      const input = parseInput(createExceptionInput, args.input);
       const details = parseJsonObject('details', input.details);
       await assertNewItem(ctx, viewer, input);
       const id = newEntityId(ctx, 'exception');
@@ -170,9 +166,8 @@ export const workItemResolvers: Resolvers = {
     },
     async completeTask(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'tasks.write');
-      const parsed = reasonText('reason', false).safeParse(args);
-      if (!parsed.success) throw validationError(parsed.error);
-      const reason = (parsed.data.reason as string | null | undefined) ?? undefined;
+      const parsed = parseInput(reasonText('reason', false), args);
+      const reason = (parsed.reason as string | null | undefined) ?? undefined;
       const row = await itemInPolicy(ctx, viewer, 'task', args.id);
       // Seed §4 has no open → done: an open task is started first, each step its own transition.
       if (row.status === 'open') await moveThroughWorkflow(ctx, viewer, 'task', row, 'in_progress', reason, ':start');
@@ -181,18 +176,16 @@ export const workItemResolvers: Resolvers = {
     },
     async resolveException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
-      const parsed = reasonText('resolution', true).safeParse(args);
-      if (!parsed.success) throw validationError(parsed.error);
+      const parsed = parseInput(reasonText('resolution', true), args);
       const row = await itemInPolicy(ctx, viewer, 'exception', args.id);
-      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'resolved', parsed.data.resolution as string);
+      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'resolved', parsed.resolution as string);
       return { exception: await ctx.em.findOneOrFail(Exception, { id: row.id }, { refresh: true }), transition: result };
     },
     async dismissException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
-      const parsed = reasonText('reason', true).safeParse(args);
-      if (!parsed.success) throw validationError(parsed.error);
+      const parsed = parseInput(reasonText('reason', true), args);
       const row = await itemInPolicy(ctx, viewer, 'exception', args.id);
-      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'dismissed', parsed.data.reason as string);
+      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'dismissed', parsed.reason as string);
       return { exception: await ctx.em.findOneOrFail(Exception, { id: row.id }, { refresh: true }), transition: result };
     },
   },
