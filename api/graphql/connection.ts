@@ -15,6 +15,9 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 }
 
+/** VALIDATION for a cursor this API did not issue (every list's, whatever its key). */
+export const badCursor = () => new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+
 export function decodeCursor(cursor: string): Cursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
@@ -22,7 +25,7 @@ export function decodeCursor(cursor: string): Cursor {
     if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
     return { createdAt: date, id };
   } catch {
-    throw new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+    throw badCursor();
   }
 }
 
@@ -41,10 +44,15 @@ export function pageSize(first: number | null | undefined): number {
   return size;
 }
 
-export function toConnection<T extends { createdAt: Date; id: string }>(rows: T[], size: number) {
+/**
+ * A connection over `size + 1` rows ordered by (key desc, id desc): the extra row only says there
+ * is a next page. The key is created_at unless the list orders by another instant.
+ */
+export function toConnection<T extends { id: string }>(rows: T[], size: number, keyOf: (row: T) => Date = (row) => (row as T & { createdAt: Date }).createdAt) {
   const page = rows.slice(0, size);
+  const cursor = (row: T) => encodeCursor({ createdAt: keyOf(row), id: row.id });
   return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
-    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? encodeCursor(page[page.length - 1] as T) : null },
+    edges: page.map((node) => ({ cursor: cursor(node), node })),
+    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? cursor(page[page.length - 1] as T) : null },
   };
 }

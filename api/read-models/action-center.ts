@@ -5,8 +5,8 @@
  * Served by the partial "open" indexes of Migration20261124190000_search_indexes.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
 import { ACTION_GROUPS, type ActionGroup } from '../../domain/action-items.ts';
+import { badCursor } from '../graphql/connection.ts';
 
 /** Midnight for "completed today": the agency works on London time. */
 export const AGENCY_TIME_ZONE = 'Europe/London';
@@ -76,7 +76,7 @@ export function encodeActionCursor(row: ActionItemRow): string {
 }
 
 export function decodeActionCursor(cursor: string): ActionCursor {
-  const invalid = () => new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+  const invalid = badCursor;
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

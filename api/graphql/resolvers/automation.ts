@@ -13,7 +13,7 @@ import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
 import {
-  connectionBy, isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
+  isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
 } from './operations-support.ts';
 
 const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
@@ -128,7 +128,7 @@ export const automationResolvers: Resolvers = {
       push(rangeCondition('startedAt', args.startedFrom, args.startedTo, ['startedFrom', 'startedTo']));
       push(afterCursor(args.after, 'startedAt'));
       const rows = await ctx.em.find(AutomationExecution, { $and: conditions }, { orderBy: { startedAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return connectionBy(rows, size, (r) => r.startedAt);
+      return toConnection(rows, size, (r) => r.startedAt);
     },
   },
   Mutation: {

@@ -9,7 +9,7 @@ import { requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
-import { conflict, connectionBy, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
+import { conflict, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
 
 const SLOT_STATUSES = ['available', 'unavailable', 'tentative'] as const;
 
@@ -71,7 +71,7 @@ export const availabilityResolvers: Resolvers = {
       push(rangeCondition('detectedAt', args.detectedFrom, args.detectedTo, ['detectedFrom', 'detectedTo']));
       push(afterCursor(args.after, 'detectedAt'));
       const rows = await ctx.em.find(AvailabilityMismatch, { $and: conditions }, { orderBy: { detectedAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return connectionBy(rows, size, (r) => r.detectedAt);
+      return toConnection(rows, size, (r) => r.detectedAt);
     },
     async availabilityRules(_, args, ctx) {
       requirePermission(ctx.viewer, 'availability.read');

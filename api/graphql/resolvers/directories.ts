@@ -6,14 +6,13 @@
  * deleted: CONFLICT names the referrers, and archiving (status: archived) is the way out.
  */
 import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Attribute, AttributeValue, CallRate, Category, Location, Service } from '../../../db/entities/index.ts';
 import type { PermissionCode } from '../../../domain/access.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
-import { pageSize } from '../connection.ts';
+import { badCursor, pageSize } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { conflict, invalid, isUuid, likePattern, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
 
@@ -119,7 +118,7 @@ function decode(cursor: string): [SortValue, string] {
   } catch {
     // fall through to the error below
   }
-  throw new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+  throw badCursor();
 }
 
 interface ListArgs {

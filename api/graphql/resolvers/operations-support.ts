@@ -14,7 +14,6 @@ import { invalid as validation, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
 export { isUuid, validation };
-import { encodeCursor } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 
 export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
@@ -42,16 +41,6 @@ export function rangeCondition(column: string, from: Date | null | undefined, to
   return Object.keys(range).length ? { [column]: range } : undefined;
 }
 
-
-/** A connection over rows ordered by (key desc, id desc), for tables keyed on another instant than created_at. */
-export function connectionBy<T extends { id: string }>(rows: T[], size: number, keyOf: (row: T) => Date) {
-  const page = rows.slice(0, size);
-  const cursor = (row: T) => encodeCursor({ createdAt: keyOf(row), id: row.id });
-  return {
-    edges: page.map((node) => ({ cursor: cursor(node), node })),
-    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? cursor(page[page.length - 1] as T) : null },
-  };
-}
 
 /** The caller's Idempotency-Key as a transition id (scoped to the user); a fresh id without one. */
 export function transitionIdOf(ctx: ApiContext, suffix = ''): string {
