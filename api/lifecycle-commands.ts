@@ -13,7 +13,7 @@ import {
   type ConvertToBookingRequest, type ConvertToBookingResult, type InquiryWorkflowInput, type NewInquiry,
 } from '../workflows/inquiry/messages.ts';
 import { inquiryWorkflowId, type InquirySource } from '../domain/inquiry.ts';
-import type { LifecycleEntityType } from '../domain/lifecycles.ts';
+import type { LifecycleEntityType, LifecycleStatus } from '../domain/lifecycles.ts';
 import {
   addNoteUpdate, assignUpdate, awaitCreatedUpdate, transitionUpdate,
   type Actor, type ChangeResult, type Created, type TransitionResult,
@@ -106,7 +106,8 @@ export function transition(
   const transitionId = options.transitionId ?? randomUUID();
   return handle.executeUpdate(transitionUpdate, {
     updateId: updateIdOf(transitionId, [to, options.data ?? null]),
-    args: [{ to, transitionId, actor: options.actor, data: options.data, reason: options.reason }],
+    // A status outside the entity's lifecycle is refused by the workflow's validator (VALIDATION).
+    args: [{ to: to as LifecycleStatus, transitionId, actor: options.actor, data: options.data, reason: options.reason }],
   });
 }
 

@@ -14,9 +14,6 @@ export const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { critical: 0,
 
 export type ActionItemKind = 'task' | 'exception';
 
-/** Statuses in which a work item is still waiting for someone (not final). */
-export const OPEN_TASK_STATUSES: readonly TaskStatus[] = ['open', 'in_progress'];
-export const OPEN_EXCEPTION_STATUSES: readonly ExceptionStatus[] = ['open', 'investigating'];
 
 /**
  * A task's priority on the exceptions' severity scale, so both kinds sort on one key:

@@ -5,6 +5,7 @@
  */
 import { DomainError } from './errors.ts';
 import type { LifecycleEntityType } from './lifecycles.ts';
+import { MONEY_HINT, isPositiveAmount as positiveAmount } from './formats.ts';
 import { withArticle } from './transitions.ts';
 
 export type Facts = Readonly<Record<string, unknown>>;
@@ -17,8 +18,6 @@ export const TRANSITION_DATA_FIELDS: Readonly<Record<LifecycleEntityType, readon
   exception: [],
 };
 
-const positiveAmount = (value: unknown): boolean =>
-  (typeof value === 'string' || typeof value === 'number') && /^\d+(\.\d{1,2})?$/.test(String(value)) && Number(value) > 0;
 
 function guardFailure(entityType: string, to: string, reason: string, field: string): DomainError {
   return new DomainError('VALIDATION', `${withArticle(entityType)} cannot enter ${to}: ${reason}.`, { entityType, to, field });
@@ -30,7 +29,7 @@ export function assertTransitionData(entityType: LifecycleEntityType, data: Fact
       throw new DomainError('VALIDATION', `${field} cannot be set with a ${entityType} status change.`, { entityType, field });
     }
     if ((field === 'depositAmount' || field === 'depositRequired') && !positiveAmount(value)) {
-      throw new DomainError('VALIDATION', `${field} must be a positive amount with at most two decimals.`, { entityType, field });
+      throw new DomainError('VALIDATION', `${field} must be a positive amount: ${MONEY_HINT}.`, { entityType, field });
     }
     if (field === 'closedReason' && (typeof value !== 'string' || value.length > 500)) {
       throw new DomainError('VALIDATION', 'closedReason must be text of at most 500 characters.', { entityType, field });

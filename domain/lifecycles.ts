@@ -83,3 +83,30 @@ export const exceptionLifecycle: Lifecycle<ExceptionStatus> = {
 export function isTerminal<S extends string>(lifecycle: Lifecycle<S>, status: S): boolean {
   return lifecycle.transitions[status].length === 0;
 }
+
+/** The statuses nothing leaves (no transition out), read off the table. */
+export function finalStatuses<S extends string>(lifecycle: Lifecycle<S>): readonly S[] {
+  return lifecycle.statuses.filter((s) => isTerminal(lifecycle, s));
+}
+
+/** The statuses still in play (something may follow). */
+export function openStatuses<S extends string>(lifecycle: Lifecycle<S>): readonly S[] {
+  return lifecycle.statuses.filter((s) => !isTerminal(lifecycle, s));
+}
+
+/** Closed inquiries: converted, lost or spam. Nothing about them changes any more. */
+export const FINAL_INQUIRY_STATUSES = finalStatuses(inquiryLifecycle);
+/** Finished bookings: completed, cancelled, no_show, expired. */
+export const FINAL_BOOKING_STATUSES = finalStatuses(bookingLifecycle);
+/** Work items still waiting for someone (the Action Center's items) and finished ones. */
+export const OPEN_TASK_STATUSES = openStatuses(taskLifecycle);
+export const FINAL_TASK_STATUSES = finalStatuses(taskLifecycle);
+export const OPEN_EXCEPTION_STATUSES = openStatuses(exceptionLifecycle);
+export const FINAL_EXCEPTION_STATUSES = finalStatuses(exceptionLifecycle);
+
+/** Every status of any lifecycle (what the shared transition message carries). */
+export type LifecycleStatus = InquiryStatus | BookingStatus | TaskStatus | ExceptionStatus;
+
+export const LIFECYCLES = {
+  inquiry: inquiryLifecycle, booking: bookingLifecycle, task: taskLifecycle, exception: exceptionLifecycle,
+} as const satisfies Record<LifecycleEntityType, Lifecycle<string>>;

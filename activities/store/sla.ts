@@ -5,7 +5,9 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Exception, SlaPolicy, type Task } from '../../db/entities/index.ts';
+import { sqlList } from '../../domain/formats.ts';
 import { PRIORITIES } from '../../domain/inquiry.ts';
+import { OPEN_TASK_STATUSES } from '../../domain/lifecycles.ts';
 
 export interface SlaTerms {
   readonly deadlineMinutes: number;
@@ -57,7 +59,7 @@ export async function pickOpsManager(em: EntityManager): Promise<string | null> 
     `SELECT u.id FROM users u
        JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id AND r.code = 'OPS_MANAGER'
       WHERE u.status = 'active'
-      ORDER BY (SELECT count(*) FROM tasks t WHERE t.assigned_to = u.id AND t.status IN ('open', 'in_progress')), u.created_at
+      ORDER BY (SELECT count(*) FROM tasks t WHERE t.assigned_to = u.id AND t.status IN (${sqlList(OPEN_TASK_STATUSES)})), u.created_at
       LIMIT 1`, [], 'all', em.getTransactionContext());
   return rows[0]?.id ?? null;
 }

@@ -6,6 +6,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { MONEY_HINT, MONEY_PATTERN, PHONE_PATTERN, normalizeAmount, normalizePhone } from '../../domain/formats.ts';
 
 export function validationError(error: z.ZodError): GraphQLError {
   const first = error.issues[0];
@@ -58,8 +59,12 @@ export const text = (max: number) => z.string().trim().min(1).max(max);
 export const optionalText = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v === undefined ? undefined : v || null));
 export const slug = z.string().trim().min(1).max(120).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'lowercase letters, digits and single dashes only');
 export const email = z.string().trim().toLowerCase().pipe(z.email().max(320));
-/** Stored as + and digits only, so an exact match finds it however it was typed. */
-export const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').transform((v) => v.replace(/[^\d+]/g, ''));
+/** Stored as + and digits only (domain/formats.ts), so an exact match finds it however it was typed. */
+export const phone = z.string().trim().regex(PHONE_PATTERN, 'must be a phone number').transform(normalizePhone);
+/** An amount for a NUMERIC(10,2) column, zero allowed, stored with two decimals. */
+export const money = z.string().trim().regex(MONEY_PATTERN, MONEY_HINT).transform(normalizeAmount);
+/** A price or deposit: a money amount above zero, as given (the workflow's guards read it). */
+export const amount = z.string().trim().regex(MONEY_PATTERN, MONEY_HINT).refine((v) => Number(v) > 0, 'must be positive');
 export const uuid = z.uuid();
 /** Free text for ILIKE: wildcards in the user's text match literally; a leading # (as in #B-1235) is dropped. */
 export function likePattern(search: string): string {

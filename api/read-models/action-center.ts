@@ -6,6 +6,8 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ACTION_GROUPS, type ActionGroup } from '../../domain/action-items.ts';
+import { sqlList } from '../../domain/formats.ts';
+import { OPEN_EXCEPTION_STATUSES, OPEN_TASK_STATUSES } from '../../domain/lifecycles.ts';
 import { badCursor } from '../graphql/connection.ts';
 
 /** Midnight for "completed today": the agency works on London time. */
@@ -131,12 +133,12 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
       SELECT 'task' AS kind, t.id, t.ref, t.type, t.subject AS title, t.status, t.priority AS level, ${RANK('t.priority')} AS severity_rank,
              t.sla_breached, t.sla_deadline_at, t.created_at, t.assigned_to, t.entity_type, t.entity_id
         FROM tasks t
-       WHERE ${bind(q.includeTasks)}::boolean AND t.status IN ('open', 'in_progress') AND (t.assigned_to = ${bind(me)} OR t.assigned_to IS NULL)
+       WHERE ${bind(q.includeTasks)}::boolean AND t.status IN (${sqlList(OPEN_TASK_STATUSES)}) AND (t.assigned_to = ${bind(me)} OR t.assigned_to IS NULL)
       UNION ALL
       SELECT 'exception', x.id, x.ref, x.type, x.summary, x.status, x.severity, ${RANK('x.severity')},
              x.sla_breached, x.sla_deadline_at, x.created_at, x.assigned_to, x.entity_type, x.entity_id
         FROM exceptions x
-       WHERE ${bind(q.includeExceptions)}::boolean AND x.status IN ('open', 'investigating') AND (x.assigned_to = ${bind(me)} OR x.assigned_to IS NULL)
+       WHERE ${bind(q.includeExceptions)}::boolean AND x.status IN (${sqlList(OPEN_EXCEPTION_STATUSES)}) AND (x.assigned_to = ${bind(me)} OR x.assigned_to IS NULL)
     ), keyed AS (
       SELECT items.*,
              CASE WHEN severity_rank = 0 OR sla_breached THEN 'URGENT' WHEN severity_rank = 1 THEN 'HIGH' ELSE 'NORMAL' END AS grp,

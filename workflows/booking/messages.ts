@@ -1,6 +1,9 @@
 /** The booking lifecycle's contract: its input and its own messages (beside the shared ones). */
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BookingTermsChange } from '../../domain/booking.ts';
+import type { BookingStatus } from '../../domain/lifecycles.ts';
 import type { Actor, ChangeResult } from '../lifecycle/messages.ts';
+
 import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
 
 export interface NewBooking {
@@ -21,7 +24,7 @@ export interface NewBooking {
   readonly notesInternal?: string | undefined;
 }
 
-export interface BookingWorkflowInput extends LifecycleInput {
+export interface BookingWorkflowInput extends LifecycleInput<BookingStatus, BookingFacts> {
   readonly booking: NewBooking;
   /** How long a pending / deposit_required booking is held before it expires. */
   readonly holdMinutes?: number | undefined;
@@ -31,7 +34,6 @@ export interface BookingWorkflowInput extends LifecycleInput {
 
 export const bookingWorkflowType = 'bookingLifecycle';
 export const bookingWorkflowId = (bookingId: string) => `booking:${bookingId}`;
-export const DEFAULT_HOLD_MINUTES = 24 * 60;
 
 export interface RescheduleRequest {
   readonly startAt: string;
@@ -44,17 +46,26 @@ export interface RescheduleRequest {
 /** Moves the booking's time; its approaching / start / end timers move with it. */
 export const rescheduleUpdate = defineUpdate<ChangeResult, [RescheduleRequest]>('reschedule');
 
-/** The booking's terms an operator may correct while it is still ahead (the workflow's guards read them). */
-export interface BookingTerms {
-  readonly clientId?: string | undefined;
-  readonly modelId?: string | undefined;
-  readonly locationId?: string | undefined;
+/** The booking's terms an operator may correct while it is still ahead (domain/booking.ts). */
+export type BookingTerms = BookingTermsChange;
+
+/** What the booking lifecycle knows of its booking: its guards and timers read these. */
+export type BookingFacts = {
+  readonly clientId?: string;
+  readonly modelId?: string;
+  readonly locationId?: string;
+  /** ISO instants. */
+  readonly startAt?: string;
+  readonly endAt?: string;
   /** Decimal strings, e.g. "550.00". */
-  readonly priceTotal?: string | undefined;
-  readonly currency?: string | undefined;
-  /** null: no deposit required any more. */
-  readonly depositRequired?: string | null | undefined;
-}
+  readonly priceTotal?: string;
+  readonly currency?: string;
+  readonly depositRequired?: string | null;
+  readonly inquiryId?: string | null;
+  /** When a held booking expires unless confirmed (set when it first waits for confirmation). */
+  readonly expiresAt?: string;
+  readonly clientConfirmedArrival?: boolean;
+};
 
 export interface AmendRequest {
   readonly terms: BookingTerms;
@@ -62,9 +73,6 @@ export interface AmendRequest {
   readonly actor: Actor;
   readonly reason?: string | undefined;
 }
-
-/** Statuses in which a booking's terms may still change. */
-export const AMENDABLE_STATUSES: readonly string[] = ['draft', 'pending', 'deposit_required', 'confirmed'];
 
 /** Changes the booking's client, model, location or price; the row, audit and timeline follow. */
 export const amendUpdate = defineUpdate<ChangeResult, [AmendRequest]>('amend');

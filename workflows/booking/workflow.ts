@@ -4,24 +4,28 @@
  * `booking.approaching` 30 minutes before its start, then its start and its end.
  */
 import { continueAsNew, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import {
+  APPROACHING_MINUTES, AWAITING_CONFIRMATION_STATUSES, DEFAULT_HOLD_MINUTES, RUNNING_STATUSES, SCHEDULED_STATUSES, amendmentProblem, rescheduleProblem,
+} from '../../domain/booking.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { bookingLifecycle as lifecycle } from '../../domain/lifecycles.ts';
+import { bookingLifecycle as lifecycle, type BookingStatus } from '../../domain/lifecycles.ts';
 import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
-import { AMENDABLE_STATUSES, DEFAULT_HOLD_MINUTES, amendUpdate, bookingCreatedSignal, rescheduleUpdate, type BookingTerms, type BookingWorkflowInput } from './messages.ts';
+import { amendUpdate, bookingCreatedSignal, rescheduleUpdate, type BookingFacts, type BookingWorkflowInput } from './messages.ts';
 import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
 
 
 const MINUTE = 60_000;
-export const APPROACHING_MINUTES = 30;
 
-function definition(holdMinutes: number): LifecycleDefinition {
+type BookingMachine = LifecycleMachine<BookingStatus, BookingFacts>;
+
+function definition(holdMinutes: number): LifecycleDefinition<BookingStatus, BookingFacts> {
   return {
     lifecycle,
-    transitionFacts(_from, to, state) {
+    transitionFacts(_from, to, state): Partial<BookingFacts> {
       // The hold starts when the booking first waits for confirmation.
-      if ((to === 'pending' || to === 'deposit_required') && !state.facts.expiresAt) {
+      if (AWAITING_CONFIRMATION_STATUSES.includes(to) && !state.facts.expiresAt) {
         return { expiresAt: new Date(Date.now() + holdMinutes * MINUTE).toISOString() };
       }
       return {};
@@ -29,16 +33,16 @@ function definition(holdMinutes: number): LifecycleDefinition {
     timers(state) {
       const f = state.facts;
       const timers: TimerSpec[] = [];
-      if ((state.status === 'pending' || state.status === 'deposit_required') && typeof f.expiresAt === 'string') {
+      if (AWAITING_CONFIRMATION_STATUSES.includes(state.status) && typeof f.expiresAt === 'string') {
         timers.push({ name: 'expiry', at: Date.parse(f.expiresAt), description: 'expires unless confirmed' });
       }
       const start = Date.parse(String(f.startAt));
       const end = Date.parse(String(f.endAt));
-      if (state.status === 'confirmed') {
+      if (SCHEDULED_STATUSES.includes(state.status)) {
         timers.push({ name: 'approaching', at: start - APPROACHING_MINUTES * MINUTE, description: `booking.approaching (${APPROACHING_MINUTES} min before start)` });
         timers.push({ name: 'start', at: start, description: 'start time reached' });
       }
-      if (state.status === 'confirmed' || state.status === 'in_progress') {
+      if (RUNNING_STATUSES.includes(state.status)) {
         timers.push({ name: 'end', at: end, description: 'end time reached' });
       }
       return timers;
@@ -73,23 +77,7 @@ function definition(holdMinutes: number): LifecycleDefinition {
   };
 }
 
-const MONEY = /^\d{1,10}(\.\d{1,2})?$/;
-const CURRENCY = /^[A-Z]{3}$/;
-
-/** What is wrong with an amendment, if anything (checked before it reaches history). */
-function amendmentProblem(terms: BookingTerms, status: string): { field: string; message: string } | undefined {
-  const given = Object.entries(terms).filter(([, v]) => v !== undefined);
-  if (given.length === 0) return { field: 'terms', message: 'nothing to change' };
-  if (!AMENDABLE_STATUSES.includes(status)) return { field: 'status', message: `a booking that is ${status} keeps its terms` };
-  if (terms.priceTotal !== undefined && !MONEY.test(terms.priceTotal)) return { field: 'priceTotal', message: 'must be an amount such as 550.00' };
-  if (terms.depositRequired !== undefined && terms.depositRequired !== null && !MONEY.test(terms.depositRequired)) {
-    return { field: 'depositRequired', message: 'must be an amount such as 100.00' };
-  }
-  if (terms.currency !== undefined && !CURRENCY.test(terms.currency)) return { field: 'currency', message: 'must be a three-letter code such as GBP' };
-  return undefined;
-}
-
-function registerAmend(machine: LifecycleMachine): void {
+function registerAmend(machine: BookingMachine): void {
   setHandler(
     amendUpdate,
     (request) =>
@@ -97,8 +85,7 @@ function registerAmend(machine: LifecycleMachine): void {
         const { terms, transitionId, actor, reason } = request;
         // The store checks the references exist; committed now or by an earlier attempt, adopt the terms.
         await activity(() => storeWrites.amendBooking({ bookingId: machine.state.entityId, terms, transitionId, actor, reason }));
-        const defined = Object.fromEntries(Object.entries(terms).filter(([, v]) => v !== undefined));
-        machine.state.facts = { ...machine.state.facts, ...defined };
+        machine.adoptFacts(Object.fromEntries(Object.entries(terms).filter(([, v]) => v !== undefined)) as Partial<BookingFacts>);
         return false;
       }),
     {
@@ -110,12 +97,12 @@ function registerAmend(machine: LifecycleMachine): void {
   );
 }
 
-function registerBookingHandlers(machine: LifecycleMachine): void {
+function registerBookingHandlers(machine: BookingMachine): void {
   registerReschedule(machine);
   registerAmend(machine);
 }
 
-function registerReschedule(machine: LifecycleMachine): void {
+function registerReschedule(machine: BookingMachine): void {
   setHandler(
     rescheduleUpdate,
     (request) =>
@@ -123,18 +110,13 @@ function registerReschedule(machine: LifecycleMachine): void {
         const { startAt, endAt, transitionId, actor, reason } = request;
         // Committed either now or by an earlier attempt of this same request: adopt the times.
         await activity(() => storeWrites.rescheduleBooking({ bookingId: machine.state.entityId, startAt, endAt, transitionId, actor, reason }));
-        machine.state.facts = { ...machine.state.facts, startAt, endAt };
+        machine.adoptFacts({ startAt, endAt });
         return false;
       }),
     {
       validator: (request) => {
-        const start = Date.parse(request.startAt);
-        const end = Date.parse(request.endAt);
-        const problem = Number.isNaN(start) || Number.isNaN(end) ? 'startAt and endAt must be ISO instants'
-          : !(start < end) ? 'the start must be before the end'
-          : ['completed', 'cancelled', 'no_show', 'expired', 'in_progress'].includes(machine.state.status) ? `a booking that is ${machine.state.status} cannot move`
-          : undefined;
-        if (problem) throw toFailure(new DomainError('VALIDATION', `Cannot reschedule: ${problem}.`, { field: 'startAt', status: machine.state.status }));
+        const problem = rescheduleProblem(request, machine.state.status);
+        if (problem) throw toFailure(new DomainError('VALIDATION', `Cannot reschedule: ${problem.message}.`, { field: problem.field, status: machine.state.status }));
       },
     },
   );

@@ -4,6 +4,7 @@
  */
 import { defineUpdate } from '@temporalio/workflow';
 import type { InquirySource, Priority } from '../../domain/inquiry.ts';
+import type { InquiryStatus } from '../../domain/lifecycles.ts';
 import type { NewBooking } from '../booking/messages.ts';
 import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
 import type { Actor } from '../lifecycle/messages.ts';
@@ -27,11 +28,22 @@ export interface NewInquiry {
   readonly requestedTimeTo?: string | undefined;
 }
 
-export interface InquiryWorkflowInput extends LifecycleInput {
+export interface InquiryWorkflowInput extends LifecycleInput<InquiryStatus, InquiryFacts> {
   readonly inquiry: NewInquiry;
 }
 
 export const inquiryWorkflowType = 'inquiryLifecycle';
+
+/** What the inquiry lifecycle knows of its inquiry: its guards, timer and conversion read these. */
+export type InquiryFacts = {
+  readonly clientId?: string | null;
+  /** Decimal string, e.g. "100.00": set on the way to awaiting_deposit. */
+  readonly depositAmount?: string | null;
+  readonly closedReason?: string;
+  /** The booking it was converted into (fixed before the booking's workflow starts). */
+  readonly bookingId?: string;
+  readonly bookingRef?: string;
+};
 
 /** Inquiry → booking: the booking's details, minus what the inquiry supplies. */
 export interface ConvertToBookingRequest {

@@ -4,21 +4,22 @@
  * on first. Conversion starts the booking's own lifecycle and waits for the booking to exist.
  */
 import { ParentClosePolicy, condition, continueAsNew, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
+import { newBookingProblem } from '../../domain/booking.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { inquiryLifecycle as lifecycle } from '../../domain/lifecycles.ts';
+import { inquiryLifecycle as lifecycle, type InquiryStatus } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
 import { bookingCreatedSignal, bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput } from '../booking/messages.ts';
 import { toFailure, type LifecycleDefinition, type LifecycleMachine } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE } from '../search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
-import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryWorkflowInput } from './messages.ts';
+import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryFacts, type InquiryWorkflowInput } from './messages.ts';
 import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
 
 
 export const DEPOSIT_REMINDER_MS = 2 * 60 * 60 * 1000;
 
-const definition: LifecycleDefinition = {
+const definition: LifecycleDefinition<InquiryStatus, InquiryFacts> = {
   lifecycle,
   timers(state) {
     if (state.status !== 'awaiting_deposit') return [];
@@ -36,7 +37,7 @@ const definition: LifecycleDefinition = {
   searchAttributes: () => [{ key: SA_ENTITY_TYPE, value: 'inquiry' }],
 };
 
-function registerConversion(machine: LifecycleMachine): void {
+function registerConversion(machine: LifecycleMachine<InquiryStatus, InquiryFacts>): void {
   let createdBooking: { bookingId: string; ref: string } | undefined;
   setHandler(bookingCreatedSignal, (booking) => {
     createdBooking = booking;
@@ -47,13 +48,12 @@ function registerConversion(machine: LifecycleMachine): void {
       machine.exclusive(async (): Promise<ConvertToBookingResult> => {
         const inquiryId = machine.state.entityId;
         // The booking id is fixed before its workflow starts, so a retry finds the same booking.
-        const bookingId = (machine.state.facts.bookingId as string | undefined) ?? uuid4();
+        const bookingId = machine.state.facts.bookingId ?? uuid4();
         const workflowId = bookingWorkflowId(bookingId);
-        const previous = machine.state.applied.find(([id]) => id === request.transitionId);
-        if (previous) return { inquiryId, bookingId, bookingRef: String(machine.state.facts.bookingRef), bookingWorkflowId: workflowId, duplicate: true };
-        const clientId = request.booking.clientId ?? (machine.state.facts.clientId as string | undefined);
+        if (machine.previous(request.transitionId)) return { inquiryId, bookingId, bookingRef: String(machine.state.facts.bookingRef), bookingWorkflowId: workflowId, duplicate: true };
+        const clientId = request.booking.clientId ?? machine.state.facts.clientId ?? undefined;
         if (!clientId) throw toFailure(new DomainError('VALIDATION', 'The inquiry has no client: give booking.clientId.', { field: 'booking.clientId' }));
-        machine.state.facts = { ...machine.state.facts, bookingId };
+        machine.adoptFacts({ bookingId });
         const bookingInput: BookingWorkflowInput = {
           booking: { ...request.booking, id: bookingId, inquiryId, clientId },
           actor: request.actor,
@@ -73,7 +73,7 @@ function registerConversion(machine: LifecycleMachine): void {
         // The booking's first activity commits its row, then it signals back (or fails to create).
         await condition(() => createdBooking?.bookingId === bookingId);
         const booking = createdBooking as { bookingId: string; ref: string };
-        machine.state.facts = { ...machine.state.facts, bookingRef: booking.ref };
+        machine.adoptFacts({ bookingRef: booking.ref });
         const result = await machine.applyTransition(
           { to: 'converted', transitionId: request.transitionId, actor: request.actor, reason: `converted to booking ${booking.ref}` },
           { bookingId },
@@ -82,19 +82,14 @@ function registerConversion(machine: LifecycleMachine): void {
       }),
     {
       validator: (request) => {
-        if (machine.state.applied.some(([id]) => id === request.transitionId)) return;
+        if (machine.previous(request.transitionId)) return;
         try {
           assertTransition(lifecycle, machine.state.status, 'converted');
         } catch (error) {
           throw toFailure(error);
         }
-        const b = request.booking;
-        if (!(Date.parse(b.startAt) < Date.parse(b.endAt))) {
-          throw toFailure(new DomainError('VALIDATION', 'The booking must start before it ends.', { field: 'booking.endAt' }));
-        }
-        if (!/^\d+(\.\d{1,2})?$/.test(b.priceTotal) || Number(b.priceTotal) <= 0) {
-          throw toFailure(new DomainError('VALIDATION', 'The booking needs a positive price.', { field: 'booking.priceTotal' }));
-        }
+        const problem = newBookingProblem(request.booking);
+        if (problem) throw toFailure(new DomainError('VALIDATION', problem.message, { field: problem.field }));
       },
     },
   );

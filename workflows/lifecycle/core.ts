@@ -3,8 +3,11 @@
  * plain state object plus the handlers that change it.
  *
  * - Transitions arrive as the `transition` Update. Its validator checks the domain tables and
- *   guards before anything reaches history; the handler re-checks under a lock (updates run
- *   concurrently) and runs ONE idempotent activity that commits row + audit + timeline + event.
+ *   guards before anything reaches history; the handler re-checks under a FIFO mutex (updates
+ *   run concurrently; a `condition(() => !busy)` would wake every waiter at once) and runs ONE
+ *   idempotent activity that commits row + audit + timeline + event.
+ * - The state is typed per entity (status union, facts) and changed only through the
+ *   machine's methods: entity workflows read `state`, they never assign to it.
  * - Every change carries a caller's transition id. Applied ids are kept (bounded) in the state
  *   and carried across continue-as-new, since Temporal de-duplicates Update ids within one run
  *   only; older ids are caught by the database's unique (entity, transition id) constraint.
@@ -25,9 +28,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { Mutex } from 'async-mutex';
 import { DomainError } from '../../domain/errors.ts';
 import { assertGuards, assertTransitionData, type Facts } from '../../domain/guards.ts';
-import { isTerminal, type Lifecycle } from '../../domain/lifecycles.ts';
+import { isTerminal, type Lifecycle, type LifecycleStatus } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
 import { SA_ASSIGNEE, SA_REF, SA_STATUS } from '../search-attributes.ts';
 import {
@@ -62,31 +66,37 @@ export interface TimerSpec {
   readonly description: string;
 }
 
+/** Facts of an entity: what its guards and timers read (each entity's messages.ts types them). */
+export type EntityFacts = Readonly<Record<string, unknown>>;
+
 /** Everything a lifecycle knows; carried verbatim across continue-as-new. */
-export interface LifecycleState {
-  entityId: string;
-  ref: string | undefined;
-  status: string;
+export interface LifecycleState<S extends LifecycleStatus = LifecycleStatus, F extends object = EntityFacts> {
+  readonly entityId: string;
+  readonly ref: string | undefined;
+  readonly status: S;
   /** When the current status was entered (ISO). */
-  statusSince: string;
-  assigneeId: string | null;
-  facts: Record<string, unknown>;
+  readonly statusSince: string;
+  readonly assigneeId: string | null;
+  readonly facts: F;
   /** Recent transition id → its result, oldest first. */
-  applied: Array<[string, TransitionResult | ChangeResult]>;
+  readonly applied: ReadonlyArray<readonly [string, TransitionResult | ChangeResult]>;
   /** Timers already fired, as `name@at`. */
-  fired: string[];
+  readonly fired: readonly string[];
 }
 
-export interface LifecycleDefinition {
-  readonly lifecycle: Lifecycle<string>;
+/** The mutable form only the machine holds. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface LifecycleDefinition<S extends LifecycleStatus = LifecycleStatus, F extends object = EntityFacts> {
+  readonly lifecycle: Lifecycle<S>;
   /** The timers the state calls for now (fired ones are skipped by the core). */
-  timers(state: Readonly<LifecycleState>): TimerSpec[];
+  timers(state: LifecycleState<S, F>): TimerSpec[];
   /** Runs a due timer (under the lock). */
-  onTimer(timer: TimerSpec, machine: LifecycleMachine): Promise<void>;
+  onTimer(timer: TimerSpec, machine: LifecycleMachine<S, F>): Promise<void>;
   /** Entity-specific search attributes beyond type, status, ref and assignee. */
-  searchAttributes?(state: Readonly<LifecycleState>): SearchAttributeUpdatePair[];
+  searchAttributes?(state: LifecycleState<S, F>): SearchAttributeUpdatePair[];
   /** Facts the lifecycle itself sets on a transition (e.g. a booking's hold expiry). */
-  transitionFacts?(from: string, to: string, state: Readonly<LifecycleState>): Facts;
+  transitionFacts?(from: S, to: S, state: LifecycleState<S, F>): Partial<F>;
 }
 
 /**
@@ -110,20 +120,26 @@ export async function activity<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export class LifecycleMachine {
-  readonly definition: LifecycleDefinition;
-  readonly state: LifecycleState;
+export class LifecycleMachine<S extends LifecycleStatus = LifecycleStatus, F extends object = EntityFacts> {
+  readonly definition: LifecycleDefinition<S, F>;
+  readonly #state: Writable<LifecycleState<S, F>> & { applied: Array<[string, TransitionResult | ChangeResult]>; fired: string[] };
+  /** One change at a time, in arrival order (Temporal's safe-message-handlers pattern). */
+  readonly #lock = new Mutex();
   private changesThisRun = 0;
   private version = 0;
-  private busy = false;
   private closed = false;
 
   private readonly maxChangesPerRun: number;
 
-  constructor(definition: LifecycleDefinition, initial: LifecycleState, maxChangesPerRun = CHANGES_PER_RUN) {
+  constructor(definition: LifecycleDefinition<S, F>, initial: LifecycleState<S, F>, maxChangesPerRun = CHANGES_PER_RUN) {
     this.definition = definition;
-    this.state = initial;
+    this.#state = { ...initial, applied: [...initial.applied.map(([id, r]) => [id, r] as [string, TransitionResult | ChangeResult])], fired: [...initial.fired] };
     this.maxChangesPerRun = Math.min(maxChangesPerRun, CHANGES_PER_RUN);
+  }
+
+  /** The entity as the lifecycle knows it (read-only: changes go through the methods below). */
+  get state(): LifecycleState<S, F> {
+    return this.#state;
   }
 
   get entityType() {
@@ -131,15 +147,35 @@ export class LifecycleMachine {
   }
 
   get created(): boolean {
-    return this.state.ref !== undefined;
+    return this.#state.ref !== undefined;
   }
 
-  /** Marks the entity's row as committed (first run only). */
-  markCreated(ref: string, facts: Record<string, unknown>, assigneeId: string | null): void {
-    this.state.ref = ref;
-    this.state.facts = { ...this.state.facts, ...facts };
-    this.state.assigneeId = assigneeId;
+  /** Marks the entity's row as committed (first run only), in the status the store reports. */
+  markCreated(row: { ref: string; status: S; facts: Partial<F>; assigneeId: string | null }): void {
+    this.#state.ref = row.ref;
+    this.#state.status = row.status;
+    this.#state.facts = { ...this.#state.facts, ...row.facts };
+    this.#state.assigneeId = row.assigneeId;
     this.changed();
+  }
+
+  /**
+   * Adopts facts committed by an activity (terms, times, SLA deadlines, a booking reference).
+   * Called under the lock; the change or timer that holds it publishes the new state when it
+   * ends (search attributes, timers), so each change upserts once, as recorded histories expect.
+   */
+  adoptFacts(facts: Partial<F>): void {
+    this.#state.facts = { ...this.#state.facts, ...facts };
+  }
+
+  /** Adopts an assignee committed by an activity (e.g. an SLA escalation); as adoptFacts. */
+  adoptAssignee(assigneeId: string | null): void {
+    this.#state.assigneeId = assigneeId;
+  }
+
+  /** The result of an earlier change with this transition id, if it is remembered. */
+  previous<T extends TransitionResult | ChangeResult>(transitionId: string): T | undefined {
+    return this.#state.applied.find(([id]) => id === transitionId)?.[1] as T | undefined;
   }
 
   registerHandlers(): void {
@@ -164,11 +200,11 @@ export class LifecycleMachine {
   snapshot(): LifecycleSnapshot {
     return {
       entityType: this.entityType,
-      entityId: this.state.entityId,
-      ref: this.state.ref,
-      status: this.state.status,
-      assigneeId: this.state.assigneeId,
-      facts: this.state.facts,
+      entityId: this.#state.entityId,
+      ref: this.#state.ref,
+      status: this.#state.status,
+      assigneeId: this.#state.assigneeId,
+      facts: this.#state.facts as EntityFacts,
       upcomingTimers: this.upcomingTimers(),
       runTransitions: this.changesThisRun,
     };
@@ -179,10 +215,6 @@ export class LifecycleMachine {
   }
 
   // ---- validation (runs before the update is written to history; must not mutate) ----
-
-  private previous<T extends TransitionResult | ChangeResult>(transitionId: string): T | undefined {
-    return this.state.applied.find(([id]) => id === transitionId)?.[1] as T | undefined;
-  }
 
   private validateChange(transitionId: string, actor: Actor): void {
     if (!transitionId || transitionId.length > 200) {
@@ -208,24 +240,28 @@ export class LifecycleMachine {
     }
   }
 
-  private checkTransition(request: TransitionRequest, ownFacts: Facts): void {
+  private checkTransition(request: TransitionRequest, ownFacts: Partial<F>): asserts request is TransitionRequest<S> {
     const { lifecycle } = this.definition;
+    if (!(lifecycle.statuses as readonly string[]).includes(request.to)) {
+      // Not a status of this lifecycle at all: a bad request, not a refused transition.
+      throw new DomainError('VALIDATION', `${request.to} is not ${lifecycle.entityType === 'inquiry' ? 'an' : 'a'} ${lifecycle.entityType} status. Statuses: ${lifecycle.statuses.join(', ')}.`, {
+        entityType: lifecycle.entityType, field: 'to', allowed: [...lifecycle.transitions[this.#state.status]],
+      });
+    }
     assertTransitionData(lifecycle.entityType, request.data);
-    assertTransition(lifecycle, this.state.status, request.to);
-    assertGuards(lifecycle.entityType, this.state.status, request.to, { ...this.state.facts, ...request.data, ...ownFacts });
+    assertTransition(lifecycle, this.#state.status, request.to);
+    assertGuards(lifecycle.entityType, this.#state.status, request.to, { ...this.#state.facts, ...request.data, ...ownFacts } as Facts);
   }
 
   // ---- handlers ----
 
-  /** Serialises the handlers that await activities, so each sees the state the last one left. */
+  /**
+   * Runs handlers that await activities one at a time, in arrival order, so each sees the state
+   * the last one left; none runs before the entity's row exists.
+   */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !this.busy && this.created);
-    this.busy = true;
-    try {
-      return await fn();
-    } finally {
-      this.busy = false;
-    }
+    await condition(() => this.created);
+    return this.#lock.runExclusive(fn);
   }
 
   async transition(request: TransitionRequest): Promise<TransitionResult> {
@@ -236,22 +272,23 @@ export class LifecycleMachine {
    * Applies a transition; the caller holds the lock (timers and entity handlers call this too).
    * `ownFacts` are set by the lifecycle itself, not the caller (e.g. the booking of a conversion).
    */
-  async applyTransition(request: TransitionRequest, ownFacts: Facts = {}): Promise<TransitionResult> {
+  async applyTransition(request: TransitionRequest, ownFacts: Partial<F> = {}): Promise<TransitionResult> {
     const earlier = this.previous<TransitionResult>(request.transitionId);
     if (earlier) return { ...earlier, duplicate: true };
-    const extraFacts = { ...ownFacts, ...this.definition.transitionFacts?.(this.state.status, request.to, this.state) };
     // Validated when accepted, but another update may have moved the entity since.
     try {
-      this.checkTransition(request, extraFacts);
+      this.checkTransition(request, ownFacts);
     } catch (error) {
       throw toFailure(error);
     }
-    const from = this.state.status;
+    const from = this.#state.status;
+    const to = request.to;
+    const extraFacts = { ...ownFacts, ...this.definition.transitionFacts?.(from, to, this.#state) };
     const outcome = await activity(() => storeWrites.applyTransition({
       entityType: this.entityType,
-      entityId: this.state.entityId,
+      entityId: this.#state.entityId,
       from,
-      to: request.to,
+      to,
       transitionId: request.transitionId,
       actor: request.actor,
       reason: request.reason,
@@ -260,14 +297,14 @@ export class LifecycleMachine {
     }));
     // Already applied and recorded as this very change: an earlier attempt of this request
     // committed, then its result was lost (a crash). Adopt it; anything else is an old id.
-    const adopt = !outcome.alreadyApplied || (outcome.recorded?.before?.status === from && outcome.recorded.after?.status === request.to);
+    const adopt = !outcome.alreadyApplied || (outcome.recorded?.before?.status === from && outcome.recorded.after?.status === to);
     const result: TransitionResult = {
-      entityId: this.state.entityId, from, to: request.to, transitionId: request.transitionId, at: outcome.at, duplicate: !adopt,
+      entityId: this.#state.entityId, from, to, transitionId: request.transitionId, at: outcome.at, duplicate: !adopt,
     };
     if (adopt) {
-      this.state.status = request.to;
-      this.state.statusSince = outcome.at;
-      this.state.facts = { ...this.state.facts, ...request.data, ...extraFacts };
+      this.#state.status = to;
+      this.#state.statusSince = outcome.at;
+      this.#state.facts = { ...this.#state.facts, ...request.data, ...extraFacts } as F;
     }
     this.remember(request.transitionId, result);
     return result;
@@ -282,7 +319,7 @@ export class LifecycleMachine {
     return this.exclusive(async () => {
       const earlier = this.previous<ChangeResult>(transitionId);
       if (earlier) return { ...earlier, duplicate: true };
-      const result: ChangeResult = { entityId: this.state.entityId, transitionId, duplicate: await apply() };
+      const result: ChangeResult = { entityId: this.#state.entityId, transitionId, duplicate: await apply() };
       this.remember(transitionId, result);
       return result;
     });
@@ -292,8 +329,8 @@ export class LifecycleMachine {
     return this.change(request.transitionId, async () => {
       const outcome = await activity(() => storeWrites.applyAssignment({
         entityType: this.entityType,
-        entityId: this.state.entityId,
-        from: this.state.assigneeId,
+        entityId: this.#state.entityId,
+        from: this.#state.assigneeId,
         to: request.assigneeId,
         transitionId: request.transitionId,
         actor: request.actor,
@@ -303,8 +340,8 @@ export class LifecycleMachine {
       // Committed by an earlier attempt of this same request (crash): adopt it, as for transitions.
       const adopt = !outcome.alreadyApplied || (outcome.recorded?.after?.assigned_to ?? null) === request.assigneeId;
       if (adopt) {
-        this.state.assigneeId = request.assigneeId;
-        this.state.facts = { ...this.state.facts, ...outcome.facts };
+        this.#state.assigneeId = request.assigneeId;
+        this.#state.facts = { ...this.#state.facts, ...(outcome.facts as Partial<F>) };
       }
       return !adopt;
     });
@@ -315,7 +352,7 @@ export class LifecycleMachine {
     return this.change(request.transitionId, async () => {
       const outcome = await activity(() => storeWrites.addNote({
         entityType: this.entityType,
-        entityId: this.state.entityId,
+        entityId: this.#state.entityId,
         text,
         transitionId: request.transitionId,
         actor: request.actor,
@@ -327,20 +364,20 @@ export class LifecycleMachine {
 
   /** Records a change made by an entity-specific handler (e.g. reschedule) and refreshes timers. */
   remember(transitionId: string, result: TransitionResult | ChangeResult): void {
-    this.state.applied.push([transitionId, result]);
-    if (this.state.applied.length > REMEMBERED_TRANSITIONS) this.state.applied.splice(0, this.state.applied.length - REMEMBERED_TRANSITIONS);
+    this.#state.applied.push([transitionId, result]);
+    if (this.#state.applied.length > REMEMBERED_TRANSITIONS) this.#state.applied.splice(0, this.#state.applied.length - REMEMBERED_TRANSITIONS);
     this.changesThisRun++;
     this.changed();
   }
 
   /** Call after any state change: re-publishes search attributes and wakes the timer loop. */
-  changed(): void {
+  private changed(): void {
     this.version++;
     const pairs: SearchAttributeUpdatePair[] = [
-      { key: SA_STATUS, value: this.state.status },
-      { key: SA_ASSIGNEE, value: this.state.assigneeId },
-      ...(this.state.ref ? [{ key: SA_REF, value: this.state.ref }] : []),
-      ...(this.definition.searchAttributes?.(this.state) ?? []),
+      { key: SA_STATUS, value: this.#state.status },
+      { key: SA_ASSIGNEE, value: this.#state.assigneeId },
+      ...(this.#state.ref ? [{ key: SA_REF, value: this.#state.ref }] : []),
+      ...(this.definition.searchAttributes?.(this.#state) ?? []),
     ];
     upsertSearchAttributes(pairs);
     setCurrentDetails(this.describe());
@@ -348,7 +385,7 @@ export class LifecycleMachine {
 
   /** What the Temporal UI shows as the workflow's current details (markdown). */
   private describe(): string {
-    const { state } = this;
+    const state = this.#state;
     const next = this.pendingTimers()[0];
     return [
       `**${this.entityType} ${state.ref ?? '(being created)'}** — ${state.status} since ${state.statusSince}`,
@@ -361,11 +398,11 @@ export class LifecycleMachine {
   // ---- timers and the run loop ----
 
   private pendingTimers(): TimerSpec[] {
-    const timers = [...this.definition.timers(this.state)];
-    if (isTerminal(this.definition.lifecycle, this.state.status)) {
-      timers.push({ name: 'close', at: Date.parse(this.state.statusSince) + CLOSE_AFTER_FINAL_MS, description: 'the workflow completes (final status reached)' });
+    const timers = [...this.definition.timers(this.#state)];
+    if (isTerminal(this.definition.lifecycle, this.#state.status)) {
+      timers.push({ name: 'close', at: Date.parse(this.#state.statusSince) + CLOSE_AFTER_FINAL_MS, description: 'the workflow completes (final status reached)' });
     }
-    return timers.filter((t) => !this.state.fired.includes(`${t.name}@${t.at}`)).sort((a, b) => a.at - b.at);
+    return timers.filter((t) => !this.#state.fired.includes(`${t.name}@${t.at}`)).sort((a, b) => a.at - b.at);
   }
 
   private continueAsNewDue(): boolean {
@@ -385,8 +422,8 @@ export class LifecycleMachine {
         : await condition(() => this.version !== seen || this.continueAsNewDue()).then(() => true);
       if (!woke && next) {
         await this.exclusive(async () => {
-          this.state.fired.push(`${next.name}@${next.at}`);
-          if (this.state.fired.length > 200) this.state.fired.splice(0, this.state.fired.length - 200);
+          this.#state.fired.push(`${next.name}@${next.at}`);
+          if (this.#state.fired.length > 200) this.#state.fired.splice(0, this.#state.fired.length - 200);
           if (next.name === 'close') this.closed = true;
           else await this.definition.onTimer(next, this);
           this.changed();
@@ -401,6 +438,6 @@ export class LifecycleMachine {
 }
 
 /** The starting state of a new entity. */
-export function initialState(entityId: string, lifecycle: Lifecycle<string>, now: string): LifecycleState {
-  return { entityId, ref: undefined, status: lifecycle.initial, statusSince: now, assigneeId: null, facts: {}, applied: [], fired: [] };
+export function initialState<S extends LifecycleStatus, F extends object>(entityId: string, lifecycle: Lifecycle<S>, now: string): LifecycleState<S, F> {
+  return { entityId, ref: undefined, status: lifecycle.initial, statusSince: now, assigneeId: null, facts: {} as F, applied: [], fired: [] };
 }

@@ -6,41 +6,43 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { CHANGES_PER_RUN, LifecycleMachine, initialState, toFailure, type LifecycleDefinition, type LifecycleState } from './core.ts';
 import { awaitCreatedUpdate, type Actor } from './messages.ts';
+import type { LifecycleStatus } from '../../domain/lifecycles.ts';
 
 /** What every entity workflow's input carries besides the entity's own creation data. */
-export interface LifecycleInput {
+export interface LifecycleInput<S extends LifecycleStatus = LifecycleStatus, F extends object = Readonly<Record<string, unknown>>> {
   readonly actor: Actor;
   /** The creating request's id: the same request delivered again is told `firstDelivery: false`. */
   readonly requestId?: string | undefined;
   /** State handed over by continue-as-new; absent on the first run. */
-  readonly carried?: LifecycleState | undefined;
+  readonly carried?: LifecycleState<S, F> | undefined;
   /** Accepted changes per run before continue-as-new (default CHANGES_PER_RUN; tests lower it). */
   readonly maxChangesPerRun?: number | undefined;
 }
 
-export interface CreatedRow {
+export interface CreatedRow<F extends object> {
   readonly ref: string;
+  /** As stored: the initial status, or the current one when an earlier attempt created the row. */
   readonly status: string;
-  readonly facts: Record<string, unknown>;
+  readonly facts: Partial<F>;
   readonly assigneeId: string | null;
 }
 
-export async function runEntityLifecycle(options: {
+export async function runEntityLifecycle<S extends LifecycleStatus, F extends object>(options: {
   readonly entityId: string;
-  readonly definition: LifecycleDefinition;
-  readonly input: LifecycleInput;
+  readonly definition: LifecycleDefinition<S, F>;
+  readonly input: LifecycleInput<S, F>;
   readonly now: string;
   /** Commits the entity's row (idempotent). */
-  readonly create: () => Promise<CreatedRow>;
+  readonly create: () => Promise<CreatedRow<F>>;
   /** Entity-specific handlers beyond the shared ones. */
-  readonly registerExtraHandlers?: (machine: LifecycleMachine) => void;
+  readonly registerExtraHandlers?: (machine: LifecycleMachine<S, F>) => void;
   /** Calls continueAsNew with the entity's input and this carried state. */
-  readonly continueAsNew: (carried: LifecycleState) => Promise<never>;
+  readonly continueAsNew: (carried: LifecycleState<S, F>) => Promise<never>;
 }): Promise<void> {
   const { definition, input } = options;
-  const machine = new LifecycleMachine(
+  const machine = new LifecycleMachine<S, F>(
     definition,
-    input.carried ?? initialState(options.entityId, definition.lifecycle, options.now),
+    input.carried ?? initialState<S, F>(options.entityId, definition.lifecycle, options.now),
     input.maxChangesPerRun ?? CHANGES_PER_RUN,
   );
   let creationFailure: unknown;
@@ -55,8 +57,8 @@ export async function runEntityLifecycle(options: {
   if (!input.carried) {
     try {
       const row = await options.create();
-      machine.state.status = row.status;
-      machine.markCreated(row.ref, row.facts, row.assigneeId);
+      if (!(definition.lifecycle.statuses as readonly string[]).includes(row.status)) throw new Error(`The store reported an unknown status ${row.status}.`);
+      machine.markCreated({ ...row, status: row.status as S });
     } catch (error) {
       // E.g. a reference to a client that does not exist: the creating update reports it, and
       // this lifecycle ends without an entity.

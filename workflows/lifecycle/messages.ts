@@ -4,7 +4,7 @@
  * messages.ts adds its input and creation result.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { LifecycleEntityType } from '../../domain/lifecycles.ts';
+import type { LifecycleEntityType, LifecycleStatus } from '../../domain/lifecycles.ts';
 
 /** Who caused a change: a signed-in user, or the platform itself (automation, timers, webhooks). */
 export interface Actor {
@@ -12,8 +12,9 @@ export interface Actor {
   readonly userId?: string | undefined;
 }
 
-export interface TransitionRequest {
-  readonly to: string;
+export interface TransitionRequest<S extends LifecycleStatus = LifecycleStatus> {
+  /** A status of the entity's lifecycle (anything else is refused as VALIDATION). */
+  readonly to: S;
   /**
    * Caller-supplied and stable across retries (idempotency key, webhook event id, rule
    * execution id): a transition id already applied returns its first result, changes nothing.
@@ -25,10 +26,10 @@ export interface TransitionRequest {
   readonly data?: Readonly<Record<string, unknown>> | undefined;
 }
 
-export interface TransitionResult {
+export interface TransitionResult<S extends LifecycleStatus = LifecycleStatus> {
   readonly entityId: string;
-  readonly from: string;
-  readonly to: string;
+  readonly from: S;
+  readonly to: S;
   readonly transitionId: string;
   readonly at: string;
   /** True when this transition id had already been applied: nothing changed now. */
@@ -66,7 +67,7 @@ export interface LifecycleSnapshot {
   readonly entityType: LifecycleEntityType;
   readonly entityId: string;
   readonly ref: string | undefined;
-  readonly status: string;
+  readonly status: LifecycleStatus;
   readonly assigneeId: string | null;
   readonly facts: Readonly<Record<string, unknown>>;
   readonly upcomingTimers: readonly UpcomingTimer[];
@@ -82,7 +83,7 @@ export const upcomingTimersQuery = defineQuery<UpcomingTimer[]>('upcomingTimers'
 export interface Created {
   readonly entityId: string;
   readonly ref: string;
-  readonly status: string;
+  readonly status: LifecycleStatus;
   /** False when this call found the entity already created by an earlier delivery. */
   readonly firstDelivery: boolean;
 }

@@ -1,4 +1,5 @@
 /** Tasks and exceptions (the Action Center's work items): their inputs. */
+import type { ExceptionStatus, TaskStatus } from '../../domain/lifecycles.ts';
 import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
 
 /** The entity a work item is about (seed: inquiry, booking, model, payment, integration, task, ...). */
@@ -28,13 +29,26 @@ export interface NewException extends WorkItemSubject {
   readonly details?: Record<string, unknown> | undefined;
 }
 
-export interface TaskWorkflowInput extends LifecycleInput {
+export interface TaskWorkflowInput extends LifecycleInput<TaskStatus, WorkItemFacts> {
   readonly task: NewTask;
 }
 
-export interface ExceptionWorkflowInput extends LifecycleInput {
+export interface ExceptionWorkflowInput extends LifecycleInput<ExceptionStatus, WorkItemFacts> {
   readonly exception: NewException;
 }
+
+/** What a task or exception lifecycle knows of its item: its SLA timers read these. */
+export type WorkItemFacts = {
+  readonly type?: string;
+  /** ISO instants from the SLA policy; restarted on reassignment. */
+  readonly slaDeadlineAt?: string | null;
+  readonly slaWarningAt?: string | null;
+  readonly slaBreached?: boolean;
+  /** The priority (task) or severity (exception) after escalation. */
+  readonly level?: string;
+  /** The SLA policy's escalation terms. */
+  readonly escalation?: Readonly<Record<string, unknown>>;
+};
 
 export const taskWorkflowType = 'taskLifecycle';
 export const exceptionWorkflowType = 'exceptionLifecycle';

@@ -5,16 +5,18 @@
  * exception. Reassignment restarts the clock (see activities/store/sla.ts).
  */
 import { ParentClosePolicy, continueAsNew, startChild, uuid4 } from '@temporalio/workflow';
-import { exceptionLifecycle as exceptionMachine, taskLifecycle as taskMachine, type Lifecycle } from '../../domain/lifecycles.ts';
+import {
+  exceptionLifecycle as exceptionMachine, isTerminal, taskLifecycle as taskMachine, type ExceptionStatus, type Lifecycle, type TaskStatus,
+} from '../../domain/lifecycles.ts';
 import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
-import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput } from './messages.ts';
+import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput, type WorkItemFacts } from './messages.ts';
 import { notificationEvents, storeEvents, storeWrites } from '../lifecycle/store.ts';
 
 
-async function openEscalationException(machine: LifecycleMachine, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
+async function openEscalationException(machine: LifecycleMachine<TaskStatus | ExceptionStatus, WorkItemFacts>, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
   const id = uuid4();
   const input: ExceptionWorkflowInput = {
     exception: {
@@ -36,12 +38,12 @@ async function openEscalationException(machine: LifecycleMachine, kind: 'task' |
   });
 }
 
-function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<string>): LifecycleDefinition {
+function workItemDefinition<S extends TaskStatus | ExceptionStatus>(kind: 'task' | 'exception', lifecycle: Lifecycle<S>): LifecycleDefinition<S, WorkItemFacts> {
   return {
     lifecycle,
     timers(state) {
       const f = state.facts;
-      if (lifecycle.transitions[state.status]?.length === 0 || f.slaBreached || typeof f.slaDeadlineAt !== 'string') return [];
+      if (isTerminal(lifecycle, state.status) || f.slaBreached || typeof f.slaDeadlineAt !== 'string') return [];
       const timers: TimerSpec[] = [];
       if (typeof f.slaWarningAt === 'string') timers.push({ name: 'sla_warning', at: Date.parse(f.slaWarningAt), description: 'SLA warning (item turns amber)' });
       timers.push({ name: 'sla_breach', at: Date.parse(f.slaDeadlineAt), description: 'SLA breach: escalation' });
@@ -56,10 +58,10 @@ function workItemDefinition(kind: 'task' | 'exception', lifecycle: Lifecycle<str
         });
         return;
       }
-      const escalation = (machine.state.facts.escalation ?? {}) as Record<string, unknown>;
+      const escalation = { ...machine.state.facts.escalation };
       const outcome = await storeEvents.markSlaBreached({ kind, id: machine.state.entityId, transitionId, escalation, at: new Date().toISOString() });
-      machine.state.facts = { ...machine.state.facts, slaBreached: true, level: outcome.level };
-      machine.state.assigneeId = outcome.assigneeId;
+      machine.adoptFacts({ slaBreached: true, level: outcome.level });
+      machine.adoptAssignee(outcome.assigneeId);
       // An exception about a breach gets no further exception: escalation stops there.
       // (alreadyApplied here only means an earlier attempt of this same escalation committed.)
       if (outcome.openException && machine.state.facts.type !== outcome.openException.type) {

@@ -15,14 +15,13 @@ import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycl
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { parseInput } from '../validation.ts';
+import { FINAL_BOOKING_STATUSES } from '../../../domain/lifecycles.ts';
+import { amount, parseInput } from '../validation.ts';
 import {
   assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions,
   rangeCondition, recordAuditEntry, redactFor, transitionIdOf, userActor, validation,
 } from './operations-support.ts';
 
-const FINISHED = ['completed', 'cancelled', 'no_show', 'expired'];
-const amount = z.string().trim().regex(/^\d{1,8}(\.\d{1,2})?$/, 'a positive amount with at most two decimals, e.g. "550.00"').refine((v) => Number(v) > 0, 'must be positive');
 
 /** What a new booking needs, whether created directly or converted from an inquiry. */
 export const bookingDetails = z
@@ -130,7 +129,7 @@ async function changeServices(ctx: ApiContext, bookingId: string, serviceId: str
   const viewer = requirePermission(ctx.viewer, 'bookings.write');
   const row = await bookingInPolicy(ctx, viewer, bookingId);
   if (!isUuid(serviceId) || !(await ctx.em.findOne(Service, { id: serviceId }))) throw validation('serviceId', 'no such service');
-  if (FINISHED.includes(row.status)) throw conflict(`Booking ${row.ref} is ${row.status}: its services no longer change.`, { status: row.status });
+  if ((FINAL_BOOKING_STATUSES as readonly string[]).includes(row.status)) throw conflict(`Booking ${row.ref} is ${row.status}: its services no longer change.`, { status: row.status });
   const before = row.services.getItems().map((s) => s.id);
   const present = before.includes(serviceId);
   if (present !== add) {

@@ -14,7 +14,7 @@ import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
 import { badCursor, pageSize } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, invalid, isUuid, likePattern, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
+import { conflict, invalid, isUuid, likePattern, money, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
 
 const READ: PermissionCode = 'directories.read';
 const WRITE: PermissionCode = 'directories.write';
@@ -23,7 +23,6 @@ const status = z.enum(['active', 'archived']).nullish().transform((v) => v ?? un
 const bool = z.boolean().nullish().transform((v) => v ?? undefined);
 const timezone = z.string().trim().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone, e.g. Europe/London');
 const coordinate = (max: number) => z.number().min(-max).max(max).nullish().transform((v) => (v === undefined ? undefined : v === null ? null : v.toFixed(6)));
-const money = z.string().trim().regex(/^\d{1,8}(\.\d{1,2})?$/, 'a decimal amount with at most 2 decimals, e.g. 300.00').transform((v) => Number(v).toFixed(2));
 
 type Row = { id: string };
 

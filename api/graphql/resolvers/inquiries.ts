@@ -4,12 +4,14 @@
  */
 import { z } from 'zod';
 import { Inquiry, InquiryMatch, Location, Service, type Booking } from '../../../db/entities/index.ts';
+import { TIME_HOLDING_STATUSES } from '../../../domain/booking.ts';
 import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
+import { FINAL_INQUIRY_STATUSES } from '../../../domain/lifecycles.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
 import { convertToBooking, startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { parseInput } from '../validation.ts';
+import { parseInput, phone } from '../validation.ts';
 import { newEntityId } from '../idempotency.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
@@ -32,7 +34,7 @@ const createInquiryInput = z
     message: optionalText(10_000),
     clientName: optionalText(200),
     clientEmail: z.email().max(320).optional().nullable(),
-    clientPhone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').optional().nullable(),
+    clientPhone: phone.optional().nullable(),
     requestedTimeFrom: z.date().optional().nullable(),
     requestedTimeTo: z.date().optional().nullable(),
   })
@@ -44,7 +46,7 @@ const createInquiryInput = z
 
 
 /** Closed inquiries: nothing about them changes any more. */
-const CLOSED = ['converted', 'lost', 'spam'];
+const CLOSED: readonly string[] = FINAL_INQUIRY_STATUSES;
 
 const updateInquiryInput = z.object({
   priority: z.enum(PRIORITIES).optional(),
@@ -52,7 +54,7 @@ const updateInquiryInput = z.object({
   message: optionalText(10_000),
   clientName: optionalText(200),
   clientEmail: z.email().max(320).optional().nullable(),
-  clientPhone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'must be a phone number').optional().nullable(),
+  clientPhone: phone.optional().nullable(),
   requestedLocationId: z.uuid().optional().nullable(),
   requestedServiceIds: z.array(z.uuid()).max(20).optional().nullable(),
   requestedTimeFrom: z.date().optional().nullable(),
@@ -74,7 +76,8 @@ const reloadInquiry = async (ctx: ApiContext, id: string) => ctx.em.findOneOrFai
 const matchesOf = (ctx: ApiContext, inquiryId: string) =>
   ctx.em.find(InquiryMatch, { inquiry: inquiryId }, { orderBy: { score: 'desc', id: 'asc' }, populate: ['model'], limit: 50 });
 
-const ACTIVE_BOOKING = ['pending', 'deposit_required', 'confirmed', 'in_progress'];
+/** A booking in these statuses holds the model's time. */
+const ACTIVE_BOOKING = TIME_HOLDING_STATUSES;
 
 interface Candidate {
   modelId: string;

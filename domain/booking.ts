@@ -1,0 +1,82 @@
+/**
+ * Booking rules beyond the transition table (seed §4, §6.3): which statuses hold a model's
+ * time, which wait for confirmation (and so expire), which may still be moved or amended, and
+ * what makes a change of terms or times acceptable. The booking workflow's validators, the
+ * store and the read models all read them from here.
+ */
+import type { BookingStatus } from './lifecycles.ts';
+import { CURRENCY_PATTERN, MONEY_HINT, isPositiveAmount } from './formats.ts';
+
+/** Waiting for confirmation: the hold runs and the booking expires unless confirmed. */
+export const AWAITING_CONFIRMATION_STATUSES: readonly BookingStatus[] = ['pending', 'deposit_required'];
+
+/** Statuses that hold the model's time: matching treats the model as busy, and overlaps conflict. */
+export const TIME_HOLDING_STATUSES: readonly BookingStatus[] = ['pending', 'deposit_required', 'confirmed', 'in_progress'];
+
+/** Still ahead: the terms and the time may change (a started or finished booking keeps both). */
+export const AMENDABLE_STATUSES: readonly BookingStatus[] = ['draft', 'pending', 'deposit_required', 'confirmed'];
+export const RESCHEDULABLE_STATUSES: readonly BookingStatus[] = AMENDABLE_STATUSES;
+
+/** Statuses in which the booking's start and end announce themselves (approaching, start, end). */
+export const SCHEDULED_STATUSES: readonly BookingStatus[] = ['confirmed'];
+export const RUNNING_STATUSES: readonly BookingStatus[] = ['confirmed', 'in_progress'];
+
+/** How long before the start `booking.approaching` fires (seed §8). */
+export const APPROACHING_MINUTES = 30;
+/** How long a pending / deposit_required booking is held before it expires, by default. */
+export const DEFAULT_HOLD_MINUTES = 24 * 60;
+
+/** The terms an operator may correct while a booking is still ahead. */
+export interface BookingTermsChange {
+  readonly clientId?: string | undefined;
+  readonly modelId?: string | undefined;
+  readonly locationId?: string | undefined;
+  readonly priceTotal?: string | undefined;
+  readonly currency?: string | undefined;
+  /** null: no deposit required any more. */
+  readonly depositRequired?: string | null | undefined;
+}
+
+export interface Problem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What is wrong with an amendment of a booking in `status`, if anything. */
+export function amendmentProblem(terms: BookingTermsChange, status: BookingStatus): Problem | undefined {
+  const given = Object.entries(terms).filter(([, v]) => v !== undefined);
+  if (given.length === 0) return { field: 'terms', message: 'nothing to change' };
+  if (!AMENDABLE_STATUSES.includes(status)) return { field: 'status', message: `a booking that is ${status} keeps its terms` };
+  if (terms.priceTotal !== undefined && !isPositiveAmount(terms.priceTotal)) return { field: 'priceTotal', message: `must be ${MONEY_HINT}` };
+  if (terms.depositRequired !== undefined && terms.depositRequired !== null && !isPositiveAmount(terms.depositRequired)) {
+    return { field: 'depositRequired', message: `must be ${MONEY_HINT}` };
+  }
+  if (terms.currency !== undefined && !CURRENCY_PATTERN.test(terms.currency)) return { field: 'currency', message: 'must be a three-letter code such as GBP' };
+  return undefined;
+}
+
+/** What is wrong with a booking time (ISO instants), if anything. */
+export function timeProblem(startAt: string, endAt: string): Problem | undefined {
+  const start = Date.parse(startAt);
+  const end = Date.parse(endAt);
+  if (Number.isNaN(start) || Number.isNaN(end)) return { field: 'startAt', message: 'startAt and endAt must be ISO instants' };
+  if (!(start < end)) return { field: 'endAt', message: 'the start must be before the end' };
+  return undefined;
+}
+
+/** What is wrong with moving a booking in `status` to a new time, if anything. */
+export function rescheduleProblem(times: { startAt: string; endAt: string }, status: BookingStatus): Problem | undefined {
+  const problem = timeProblem(times.startAt, times.endAt);
+  if (problem) return { field: 'startAt', message: problem.message };
+  if (!RESCHEDULABLE_STATUSES.includes(status)) return { field: 'startAt', message: `a booking that is ${status} cannot move` };
+  return undefined;
+}
+
+/** What is wrong with the booking an inquiry is converted into, if anything. */
+export function newBookingProblem(booking: { startAt: string; endAt: string; priceTotal: string }): Problem | undefined {
+  const time = timeProblem(booking.startAt, booking.endAt);
+  if (time) return { field: 'booking.endAt', message: 'The booking must start before it ends.' };
+  if (!isPositiveAmount(booking.priceTotal)) return { field: 'booking.priceTotal', message: 'The booking needs a positive price.' };
+  return undefined;
+}
+
