@@ -21,7 +21,7 @@ import {
 import { SA_ENTITY_TYPE } from '../workflows/search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/task-queues.ts';
 import {
-  exceptionWorkflowId, exceptionWorkflowType, taskWorkflowId, taskWorkflowType,
+  completeTaskUpdate, exceptionWorkflowId, exceptionWorkflowType, taskWorkflowId, taskWorkflowType,
   type NewException, type NewTask,
 } from '../workflows/work-item/messages.ts';
 
@@ -119,6 +119,15 @@ export function assign(handle: WorkflowHandle, assigneeId: string | null, option
 export function addNote(handle: WorkflowHandle, text: string, options: { actor: Actor; transitionId?: string }): Promise<ChangeResult> {
   const transitionId = options.transitionId ?? randomUUID();
   return handle.executeUpdate(addNoteUpdate, { updateId: updateIdOf(transitionId, ['note', text]), args: [{ text, transitionId, actor: options.actor }] });
+}
+
+/** Completes a task in one Update (an open task is started first, atomically). */
+export function completeTask(handle: WorkflowHandle, options: { actor: Actor; transitionId?: string; reason?: string }): Promise<TransitionResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(completeTaskUpdate, {
+    updateId: updateIdOf(transitionId, ['complete']),
+    args: [{ transitionId, actor: options.actor, reason: options.reason }],
+  });
 }
 
 /** Moves a booking's time through its workflow (its timers follow). */

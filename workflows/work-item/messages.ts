@@ -1,5 +1,7 @@
 /** Tasks and exceptions (the Action Center's work items): their inputs. */
+import { defineUpdate } from '@temporalio/workflow';
 import type { ExceptionStatus, TaskStatus } from '../../domain/lifecycles.ts';
+import type { Actor, TransitionResult } from '../lifecycle/messages.ts';
 import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
 
 /** The entity a work item is about (seed: inquiry, booking, model, payment, integration, task, ...). */
@@ -49,6 +51,16 @@ export type WorkItemFacts = {
   /** The SLA policy's escalation terms. */
   readonly escalation?: Readonly<Record<string, unknown>>;
 };
+
+/** Completes a task in one Update: an open task is started first, both steps under one lock. */
+export interface CompleteTaskRequest {
+  readonly transitionId: string;
+  readonly actor: Actor;
+  readonly reason?: string | undefined;
+}
+
+/** The result is that of the final step (… → done); the start step's id is `${transitionId}:start`. */
+export const completeTaskUpdate = defineUpdate<TransitionResult<TaskStatus>, [CompleteTaskRequest]>('completeTask');
 
 export const taskWorkflowType = 'taskLifecycle';
 export const exceptionWorkflowType = 'exceptionLifecycle';

@@ -4,15 +4,19 @@
  * deadline the item is marked breached and escalated as the policy says, possibly opening an
  * exception. Reassignment restarts the clock (see activities/store/sla.ts).
  */
-import { ParentClosePolicy, continueAsNew, startChild, uuid4 } from '@temporalio/workflow';
+import { ParentClosePolicy, continueAsNew, setHandler, startChild, uuid4 } from '@temporalio/workflow';
 import {
   exceptionLifecycle as exceptionMachine, isTerminal, taskLifecycle as taskMachine, type ExceptionStatus, type Lifecycle, type TaskStatus,
 } from '../../domain/lifecycles.ts';
-import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
+import { completionSteps } from '../../domain/work-items.ts';
+import { toFailure, type LifecycleDefinition, type LifecycleMachine, type TimerSpec } from '../lifecycle/core.ts';
+import type { TransitionResult } from '../lifecycle/messages.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
 import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
-import { exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput, type WorkItemFacts } from './messages.ts';
+import {
+  completeTaskUpdate, exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput, type WorkItemFacts,
+} from './messages.ts';
 import { notificationEvents, storeEvents, storeWrites } from '../lifecycle/store.ts';
 
 
@@ -79,12 +83,48 @@ function workItemDefinition<S extends TaskStatus | ExceptionStatus>(kind: 'task'
   };
 }
 
+/** completeTask: open → in_progress → done (or in_progress → done) under one lock, so nothing slips between. */
+function registerCompletion(machine: LifecycleMachine<TaskStatus, WorkItemFacts>): void {
+  setHandler(
+    completeTaskUpdate,
+    (request) =>
+      machine.exclusive(async () => {
+        const earlier = machine.previous<TransitionResult<TaskStatus>>(request.transitionId);
+        if (earlier) return { ...earlier, duplicate: true };
+        let steps: readonly TaskStatus[];
+        try {
+          // Re-checked under the lock: another change may have moved the task since it was accepted.
+          steps = completionSteps(machine.state.status);
+        } catch (error) {
+          throw toFailure(error);
+        }
+        let result: TransitionResult | undefined;
+        for (const to of steps) {
+          const transitionId = to === 'done' ? request.transitionId : `${request.transitionId}:start`;
+          result = await machine.applyTransition({ to, transitionId, actor: request.actor, reason: request.reason });
+        }
+        return result as TransitionResult<TaskStatus>;
+      }),
+    {
+      validator: (request) => {
+        if (machine.previous(request.transitionId)) return;
+        try {
+          completionSteps(machine.state.status);
+        } catch (error) {
+          throw toFailure(error);
+        }
+      },
+    },
+  );
+}
+
 export async function taskLifecycle(input: TaskWorkflowInput): Promise<void> {
   await runEntityLifecycle({
     entityId: input.task.id,
     definition: workItemDefinition('task', taskMachine),
     input,
     now: new Date().toISOString(),
+    registerExtraHandlers: registerCompletion,
     create: () => storeWrites.recordTaskCreated({ task: input.task, actor: input.actor, transitionId: `create:${input.requestId ?? input.task.id}`, at: new Date().toISOString() }),
     continueAsNew: (carried) => continueAsNew<typeof taskLifecycle>({ ...input, carried }),
   });

@@ -9,7 +9,7 @@ import { PRIORITIES } from '../../../domain/inquiry.ts';
 import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
 import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { startException, startTask, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
+import { completeTask, startException, startTask, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
@@ -98,9 +98,9 @@ function workItemConditions(viewer: Viewer, args: {
   return conditions;
 }
 
-async function moveThroughWorkflow(ctx: ApiContext, viewer: Viewer, kind: Kind, row: Task | Exception, to: string, reason: string | undefined, step = '') {
+async function moveThroughWorkflow(ctx: ApiContext, viewer: Viewer, kind: Kind, row: Task | Exception, to: string, reason: string | undefined) {
   const handle = ctx.temporal.workflow.getHandle(workflowIdOfRow(kind as LifecycleEntityType, row));
-  const result = await transition(handle, to, { actor: userActor(viewer), transitionId: transitionIdOf(ctx, step), reason });
+  const result = await transition(handle, to, { actor: userActor(viewer), transitionId: transitionIdOf(ctx), reason });
   return { ...result, entityType: kind };
 }
 
@@ -169,10 +169,10 @@ export const workItemResolvers: Resolvers = {
       const parsed = parseInput(reasonText('reason', false), args);
       const reason = (parsed.reason as string | null | undefined) ?? undefined;
       const row = await itemInPolicy(ctx, viewer, 'task', args.id);
-      // Seed §4 has no open → done: an open task is started first, each step its own transition.
-      if (row.status === 'open') await moveThroughWorkflow(ctx, viewer, 'task', row, 'in_progress', reason, ':start');
-      const result = await moveThroughWorkflow(ctx, viewer, 'task', row, 'done', reason);
-      return { task: await ctx.em.findOneOrFail(Task, { id: row.id }, { refresh: true }), transition: result };
+      // Seed §4 has no open → done: the task's workflow starts an open task first, in the same Update.
+      const handle = ctx.temporal.workflow.getHandle(workflowIdOfRow('task', row));
+      const result = await completeTask(handle, { actor: userActor(viewer), transitionId: transitionIdOf(ctx), reason });
+      return { task: await ctx.em.findOneOrFail(Task, { id: row.id }, { refresh: true }), transition: { ...result, entityType: 'task' as const } };
     },
     async resolveException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
