@@ -73,6 +73,22 @@ export default tseslint.config(
     },
   },
   {
+    // Errors are mapped to GraphQL once (api/graphql/errors.ts); everything else throws DomainError.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['api/graphql/errors.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...[
+        "NewExpression[callee.name='GraphQLError']",
+        "NewExpression[callee.property.name='GraphQLError']",
+        "ImportSpecifier[imported.name='GraphQLError'][local.name!='GraphQLError']",
+        "CallExpression[callee.name='createGraphQLError']",
+      ].map((selector) => ({
+        selector,
+        message: 'Throw a DomainError (domain/errors.ts); only api/graphql/errors.ts builds GraphQLErrors (graphQLError() there, when a hook needs one).',
+      }))],
+    },
+  },
+  {
     files: ['activities/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -9,7 +9,6 @@ import type { Socket } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type Plugin } from 'graphql-yoga';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
@@ -17,7 +16,7 @@ import { WebSocketServer } from 'ws';
 import { DEFAULT_API_LIMITS, type ApiLimits } from '../platform/config.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
-import { isRefusal, toGraphQLError } from './graphql/errors.ts';
+import { asGraphQLError, isRefusal, toGraphQLError } from './graphql/errors.ts';
 import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
@@ -184,7 +183,7 @@ export function buildApp(deps: AppDeps): App {
         try {
           document = parse(params.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          return [asGraphQLError(error)];
         }
         const args = {
           schema,

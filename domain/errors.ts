@@ -1,9 +1,14 @@
 /**
- * Coded domain errors. Workflows, activities and the API all throw this one class; the
- * API's error mapper turns `code` into GraphQL `extensions.code` in exactly one place.
+ * Coded domain errors. Everything that refuses a request throws this one class: domain rules,
+ * workflows (through `toFailure` in workflows/failures.ts, which makes it the Temporal failure
+ * an update fails with), activities, and the API (resolvers, auth, idempotency, cursors,
+ * realtime, operation limits). The API's error mapper (api/graphql/errors.ts) turns `code`
+ * into GraphQL `extensions.code` and `details` into the other extensions, in exactly one place.
  */
 
-export const DOMAIN_ERROR_CODES = ['VALIDATION', 'INVALID_TRANSITION', 'NOT_FOUND', 'CONFLICT'] as const;
+export const DOMAIN_ERROR_CODES = [
+  'VALIDATION', 'INVALID_TRANSITION', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'RATE_LIMITED',
+] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
 export class DomainError extends Error {
@@ -16,6 +21,47 @@ export class DomainError extends Error {
     this.code = code;
     this.details = details;
   }
+}
+
+/** One problem with the input: the field's path (dotted) and what is wrong with it. */
+export interface InputIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** VALIDATION naming the field ("Invalid input: field: message"), with every issue found. */
+export function invalidInput(field: string, message: string, issues: readonly InputIssue[] = [{ path: field, message }]): DomainError {
+  return new DomainError('VALIDATION', `Invalid input: ${field ? `${field}: ` : ''}${message}`, { field, issues });
+}
+
+/** VALIDATION of the request itself (a header, a cursor, a page size, the transport, a limit): message and details as given. */
+export function invalidRequest(message: string, details: Record<string, unknown> = {}): DomainError {
+  return new DomainError('VALIDATION', message, details);
+}
+
+/** NOT_FOUND naming the entity: "No booking <id>." */
+export function notFound(kind: string, id: string): DomainError {
+  return new DomainError('NOT_FOUND', `No ${kind} ${id}.`, { entityType: kind, entityId: id });
+}
+
+/** CONFLICT naming the field (a string) or carrying details (an object). */
+export function conflict(message: string, details?: string | Record<string, unknown>): DomainError {
+  return new DomainError('CONFLICT', message, typeof details === 'string' ? { field: details } : { ...details });
+}
+
+/** UNAUTHENTICATED: no session, a wrong password, an ended session. */
+export function unauthenticated(message: string): DomainError {
+  return new DomainError('UNAUTHENTICATED', message);
+}
+
+/** FORBIDDEN naming the permission the request needs (or, beyond one, the permissions). */
+export function forbidden(message: string, permission: string | readonly string[]): DomainError {
+  return new DomainError('FORBIDDEN', message, typeof permission === 'string' ? { permission } : { permissions: [...permission] });
+}
+
+/** RATE_LIMITED: too many attempts; the message says when to try again. */
+export function rateLimited(message: string): DomainError {
+  return new DomainError('RATE_LIMITED', message);
 }
 
 export function assertUnreachable(value: never): never {

@@ -1,11 +1,12 @@
 /**
  * Non-retryable activity failures, typed and named (bundling can mangle class names, so the
- * type string is explicit). The workflow turns them into the update's failure; the API maps
- * `type` to the GraphQL error code.
+ * type string is explicit): a DomainError made a Temporal failure by workflows/failures.ts.
+ * The workflow turns them into the update's failure; the API maps `type` to the GraphQL error code.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import type { DomainErrorCode } from '../../domain/errors.ts';
+import type { ApplicationFailure } from '@temporalio/common';
+import { DomainError, type DomainErrorCode } from '../../domain/errors.ts';
+import { toFailure } from '../../workflows/failures.ts';
 
 export function nonRetryable(code: DomainErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
-  return ApplicationFailure.create({ type: code, message, details: [details], nonRetryable: true });
+  return toFailure(new DomainError(code, message, details));
 }

@@ -3,22 +3,20 @@
  * (without `entities.read_all` a user sees only what is assigned to them or unassigned) and
  * PII masking (without `pii.read`, phones and emails are masked).
  */
-import { GraphQLError } from 'graphql';
 import type { PermissionCode } from '../../domain/access.ts';
+import { forbidden, unauthenticated } from '../../domain/errors.ts';
 import { maskEmail, maskPhone } from '../../domain/masking.ts';
 import type { Viewer } from './sessions.ts';
 
 export function requireViewer(viewer: Viewer | undefined): Viewer {
-  if (!viewer) throw new GraphQLError('Sign in first: send Authorization: Bearer <access token>.', { extensions: { code: 'UNAUTHENTICATED' } });
+  if (!viewer) throw unauthenticated('Sign in first: send Authorization: Bearer <access token>.');
   return viewer;
 }
 
 export function requirePermission(maybeViewer: Viewer | undefined, permission: PermissionCode): Viewer {
   const viewer = requireViewer(maybeViewer);
   if (!viewer.permissions.includes(permission)) {
-    throw new GraphQLError(`Your roles (${viewer.roles.join(', ') || 'none'}) do not allow this: it needs ${permission}.`, {
-      extensions: { code: 'FORBIDDEN', permission },
-    });
+    throw forbidden(`Your roles (${viewer.roles.join(', ') || 'none'}) do not allow this: it needs ${permission}.`, permission);
   }
   return viewer;
 }
@@ -39,7 +37,5 @@ export function contactFor<T extends { clientEmail?: string | null; clientPhone?
  */
 export function assertMayAssign(viewer: Viewer, assigneeId: string | null | undefined): void {
   if (!assigneeId || assigneeId === viewer.id || viewer.permissions.includes('escalations.manage')) return;
-  throw new GraphQLError('Assigning work to someone else needs escalations.manage; you may assign it to yourself or unassign it.', {
-    extensions: { code: 'FORBIDDEN', permission: 'escalations.manage' },
-  });
+  throw forbidden('Assigning work to someone else needs escalations.manage; you may assign it to yourself or unassign it.', 'escalations.manage');
 }

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { hash, verify } from '@node-rs/argon2';
-import { GraphQLError } from 'graphql';
 import { AuditLog, RefreshToken, User } from '../../db/entities/index.ts';
+import { rateLimited, unauthenticated } from '../../domain/errors.ts';
 import { REFRESH_TOKEN_TTL_MS, hashRefreshToken, issueAccessToken, newRefreshToken, verifyAccessToken } from './tokens.ts';
 
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMinutes: 15 } as const;
@@ -44,8 +44,6 @@ export interface ClientInfo {
   readonly ip: string | null;
   readonly userAgent: string | null;
 }
-
-const unauthenticated = (message = 'Wrong email or password.') => new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
 
 /**
  * The active user of an open session, with roles and permissions: one query, as it runs on every
@@ -102,7 +100,7 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
         SELECT count(*) FILTER (WHERE metadata->>'email' = ?)::int AS account, count(*) FILTER (WHERE ip = ?)::int AS address
           FROM audit_log WHERE action = 'LOGIN_FAILED' AND created_at > ?`, [normalized, client.ip ?? '', since]);
       if ((counts?.account ?? 0) >= LOGIN_LIMITS.perAccount || (counts?.address ?? 0) >= LOGIN_LIMITS.perAddress) {
-        throw new GraphQLError(`Too many failed sign-ins. Try again in ${LOGIN_LIMITS.windowMinutes} minutes.`, { extensions: { code: 'RATE_LIMITED' } });
+        throw rateLimited(`Too many failed sign-ins. Try again in ${LOGIN_LIMITS.windowMinutes} minutes.`);
       }
       const user = await em.findOne(User, { email: normalized });
       const valid = await verify(user?.passwordHash ?? (await dummy()), password).catch(() => false);
@@ -112,7 +110,7 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
           ip: client.ip, userAgent: client.userAgent, metadata: { email: normalized, reason: !user ? 'unknown email' : !valid ? 'wrong password' : 'disabled' },
         });
         await em.flush();
-        throw unauthenticated(user && valid ? 'This account is disabled.' : undefined);
+        throw unauthenticated(user && valid ? 'This account is disabled.' : 'Wrong email or password.');
       }
       user.lastLoginAt = new Date();
       em.create(AuditLog, { actorType: 'user', actorUser: user.id, action: 'LOGIN', entityType: 'user', entityId: user.id, ip: client.ip, userAgent: client.userAgent });

@@ -2,7 +2,7 @@
  * Relay-style cursor pagination over (created_at, id): stable under inserts, and the cursor
  * is opaque to clients. Used by every list.
  */
-import { GraphQLError } from 'graphql';
+import { invalidRequest } from '../../domain/errors.ts';
 
 export interface Cursor {
   readonly createdAt: Date;
@@ -16,7 +16,7 @@ export function encodeCursor(row: { createdAt: Date; id: string }): string {
 }
 
 /** VALIDATION for a cursor this API did not issue (every list's, whatever its key). */
-export const badCursor = () => new GraphQLError('The cursor is not one this API issued.', { extensions: { code: 'VALIDATION', field: 'after' } });
+export const badCursor = () => invalidRequest('The cursor is not one this API issued.', { field: 'after' });
 
 export function decodeCursor(cursor: string): Cursor {
   try {
@@ -39,7 +39,7 @@ export function afterCursor(after: string | null | undefined, key = 'createdAt')
 export function pageSize(first: number | null | undefined): number {
   const size = first ?? 20;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new GraphQLError(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { extensions: { code: 'VALIDATION', field: 'first' } });
+    throw invalidRequest(`first must be between 1 and ${MAX_PAGE_SIZE}.`, { field: 'first' });
   }
   return size;
 }

@@ -8,8 +8,9 @@
  * id); this layer makes every mutation so, creates and catalogue edits included.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { GraphQLError, print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
+import { print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { conflict, invalidRequest } from '../../domain/errors.ts';
 import type { ResolverContext } from './context.ts';
 
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
@@ -19,9 +20,7 @@ const KEY_PATTERN = /^[\w.:-]{8,200}$/;
 
 export function assertIdempotencyKey(key: string): void {
   if (!KEY_PATTERN.test(key)) {
-    throw new GraphQLError('Idempotency-Key must be 8 to 200 letters, digits, dots, colons, dashes or underscores.', {
-      extensions: { code: 'VALIDATION', field: 'Idempotency-Key' },
-    });
+    throw invalidRequest('Idempotency-Key must be 8 to 200 letters, digits, dots, colons, dashes or underscores.', { field: 'Idempotency-Key' });
   }
 }
 
@@ -46,8 +45,6 @@ function canonical(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
-
-const conflict = (message: string) => new GraphQLError(message, { extensions: { code: 'CONFLICT', field: 'Idempotency-Key' } });
 
 interface StoredKey {
   request_hash: string;
@@ -83,9 +80,9 @@ export function useIdempotencyKey(): Plugin<ResolverContext> {
         const [stored] = await sql.execute<StoredKey[]>(
           'SELECT request_hash, response FROM idempotency_keys WHERE user_id = ? AND key = ?', [userId, key]);
         if (!stored || stored.request_hash !== requestHash) {
-          throw conflict('This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+          throw conflict('This Idempotency-Key was already used for a different request. Use a new key for a new request.', 'Idempotency-Key');
         }
-        if (!stored.response) throw conflict('A request with this Idempotency-Key is still running. Retry shortly.');
+        if (!stored.response) throw conflict('A request with this Idempotency-Key is still running. Retry shortly.', 'Idempotency-Key');
         ctx.log.info({ key, operation: name }, 'idempotent replay');
         setResultAndStopExecution(stored.response);
         return;

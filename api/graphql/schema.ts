@@ -1,9 +1,11 @@
 /** The executable schema: schema/*.graphql (the contract) joined with its resolvers. */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLScalarType, Kind } from 'graphql';
 import { createSchema } from 'graphql-yoga';
+import { invalidRequest } from '../../domain/errors.ts';
 import type { ApiContext, ServerContext } from './context.ts';
+import { graphQLError } from './errors.ts';
 import { authResolvers } from './resolvers/auth.ts';
 import { inquiryResolvers } from './resolvers/inquiries.ts';
 import { lifecycleResolvers } from './resolvers/lifecycle.ts';
@@ -32,9 +34,8 @@ export function loadTypeDefs(): string[] {
 function parseDateTime(value: unknown): Date {
   const date = typeof value === 'string' ? new Date(value) : undefined;
   if (!date || Number.isNaN(date.getTime()) || !/^\d{4}-\d{2}-\d{2}T/.test(value as string)) {
-    throw new GraphQLError('DateTime must be an ISO-8601 string such as 2026-12-25T19:00:00Z.', {
-      extensions: { code: 'VALIDATION' },
-    });
+    // A GraphQLError, so graphql-js reports it as is (it prefixes any other error's message).
+    throw graphQLError(invalidRequest('DateTime must be an ISO-8601 string such as 2026-12-25T19:00:00Z.'));
   }
   return date;
 }

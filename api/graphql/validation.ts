@@ -1,19 +1,21 @@
 /**
  * Input errors shared by the resolvers: zod failures become VALIDATION naming the field, unique
  * violations become CONFLICT naming the field, and missing rows NOT_FOUND, so a bad request
- * reads the same in every area and never surfaces as an internal error.
+ * reads the same in every area and never surfaces as an internal error. The errors are
+ * DomainErrors (domain/errors.ts); api/graphql/errors.ts maps them to GraphQL.
  */
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { conflict, invalidInput, type DomainError } from '../../domain/errors.ts';
 import { MONEY_HINT, MONEY_PATTERN, PHONE_PATTERN, normalizeAmount, normalizePhone } from '../../domain/formats.ts';
 
-export function validationError(error: z.ZodError): GraphQLError {
+export { conflict, invalidInput, notFound } from '../../domain/errors.ts';
+
+/** VALIDATION naming the field of the first issue, with every issue. */
+export function validationError(error: z.ZodError): DomainError {
   const first = error.issues[0];
-  const field = first?.path.join('.') ?? '';
-  return new GraphQLError(`Invalid input: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}`, {
-    extensions: { code: 'VALIDATION', field, issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) },
-  });
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  return invalidInput(first?.path.join('.') ?? '', first?.message ?? 'invalid', issues);
 }
 
 /** The parsed input, or VALIDATION before anything is written. */
@@ -22,17 +24,6 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
 }
-
-/** VALIDATION for a rule that needs the stored row (zod sees only the input). */
-export const invalid = (field: string, message: string) =>
-  new GraphQLError(`Invalid input: ${field}: ${message}`, { extensions: { code: 'VALIDATION', field, issues: [{ path: field, message }] } });
-
-export const notFound = (kind: string, id: string) =>
-  new GraphQLError(`No ${kind} ${id}.`, { extensions: { code: 'NOT_FOUND', entityType: kind, entityId: id } });
-
-/** CONFLICT naming the field (a string) or carrying details (an object). */
-export const conflict = (message: string, details?: string | Record<string, unknown>) =>
-  new GraphQLError(message, { extensions: { code: 'CONFLICT', ...(typeof details === 'string' ? { field: details } : details) } });
 
 export const isUuid = (id: string | null | undefined): id is string => typeof id === 'string' && z.uuid().safeParse(id).success;
 

@@ -7,13 +7,15 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { invalidRequest } from '../../domain/errors.ts';
 import type { ApiLimits } from '../../platform/config.ts';
+import { graphQLError } from '../graphql/errors.ts';
 
 type LimitName = 'maxDepth' | 'costLimit' | 'maxAliases' | 'maxTokens' | 'maxDirectives';
 
 export function graphqlLimits(limits: ApiLimits, production: boolean): Plugin[] {
   const restated = (error: GraphQLError, limit: LimitName) =>
-    new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} (limit: ${limit})`, { nodes: error.nodes, extensions: { code: 'VALIDATION', limit } });
+    graphQLError(invalidRequest(`${error.message.replace(/^Syntax Error: /, '')} (limit: ${limit})`, { limit }), error.nodes);
   // Armor's own errors say "Syntax Error: …" and carry no code. Validation limits report a
   // restated error instead of throwing (a throw would abort validation and lose the code).
   const reported = (limit: LimitName) => ({

@@ -5,9 +5,11 @@
  */
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { invalidRequest } from '../../domain/errors.ts';
+import { graphQLError } from '../graphql/errors.ts';
 
 function refuse(res: Response, status: number, message: string, extra: Record<string, unknown> = {}) {
-  res.status(status).json({ errors: [{ message, extensions: { code: 'VALIDATION', ...extra } }] });
+  res.status(status).json({ errors: [graphQLError(invalidRequest(message, extra)).toJSON()] });
 }
 
 /**

@@ -9,7 +9,8 @@ import {
 } from '../../domain/booking.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { bookingLifecycle as lifecycle, type BookingStatus } from '../../domain/lifecycles.ts';
-import { type LifecycleMachine, activity, toFailure, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
+import { toFailure } from '../failures.ts';
+import { type LifecycleMachine, activity, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
 import { amendUpdate, bookingCreatedSignal, rescheduleUpdate, type BookingFacts, type BookingWorkflowInput } from './messages.ts';

@@ -18,8 +18,6 @@
  *   read model and the timers that enforce them come from one clock.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   setCurrentDetails,
@@ -30,6 +28,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { Mutex } from 'async-mutex';
 import { DomainError } from '../../domain/errors.ts';
+import { toFailure } from '../failures.ts';
 import { assertGuards, assertTransitionData, type Facts } from '../../domain/guards.ts';
 import { isTerminal, type Lifecycle, type LifecycleStatus } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
@@ -97,18 +96,6 @@ export interface LifecycleDefinition<S extends LifecycleStatus = LifecycleStatus
   searchAttributes?(state: LifecycleState<S, F>): SearchAttributeUpdatePair[];
   /** Facts the lifecycle itself sets on a transition (e.g. a booking's hold expiry). */
   transitionFacts?(from: S, to: S, state: LifecycleState<S, F>): Partial<F>;
-}
-
-/**
- * DomainError → ApplicationFailure, and an activity's coded failure → that failure itself:
- * an ApplicationFailure fails the update (not the workflow) and reaches the API intact.
- */
-export function toFailure(error: unknown): unknown {
-  if (error instanceof DomainError) {
-    return ApplicationFailure.create({ type: error.code, message: error.message, details: [error.details], nonRetryable: true });
-  }
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) return error.cause;
-  return error;
 }
 
 /** Runs an activity call, surfacing its coded failure as the update's failure. */

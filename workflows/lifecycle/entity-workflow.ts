@@ -4,7 +4,8 @@
  * carried state when the run grows long.
  */
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { CHANGES_PER_RUN, LifecycleMachine, initialState, toFailure, type LifecycleDefinition, type LifecycleState } from './core.ts';
+import { toFailure } from '../failures.ts';
+import { CHANGES_PER_RUN, LifecycleMachine, initialState, type LifecycleDefinition, type LifecycleState } from './core.ts';
 import { awaitCreatedUpdate, type Actor } from './messages.ts';
 import type { LifecycleStatus } from '../../domain/lifecycles.ts';
 

@@ -9,7 +9,8 @@ import {
   exceptionLifecycle as exceptionMachine, isTerminal, taskLifecycle as taskMachine, type ExceptionStatus, type Lifecycle, type TaskStatus,
 } from '../../domain/lifecycles.ts';
 import { completionSteps } from '../../domain/work-items.ts';
-import { toFailure, type LifecycleDefinition, type LifecycleMachine, type TimerSpec } from '../lifecycle/core.ts';
+import { toFailure } from '../failures.ts';
+import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
 import type { TransitionResult } from '../lifecycle/messages.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';

@@ -7,7 +7,7 @@ import { AuditLog } from '../../../db/entities/index.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { isUuid, jsonText, rangeCondition, redactFor, validation } from './operations-support.ts';
+import { isUuid, jsonText, rangeCondition, redactFor, invalidInput } from './operations-support.ts';
 
 export const auditResolvers: Resolvers = {
   Query: {
@@ -20,7 +20,7 @@ export const auditResolvers: Resolvers = {
       for (const [field, column] of [['entityId', 'entityId'], ['actorId', 'actorUser']] as const) {
         const value = args[field];
         if (value === null || value === undefined) continue;
-        if (!isUuid(value)) throw validation(field, 'must be an id');
+        if (!isUuid(value)) throw invalidInput(field, 'must be an id');
         push({ [column]: value });
       }
       if (args.action) push({ action: args.action });

@@ -13,7 +13,7 @@ import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
 import {
-  isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, validation,
+  isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, invalidInput,
 } from './operations-support.ts';
 
 const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
@@ -55,7 +55,7 @@ function parseJsonValue(field: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw validation(field, 'must be JSON text');
+    throw invalidInput(field, 'must be JSON text');
   }
 }
 
@@ -120,7 +120,7 @@ export const automationResolvers: Resolvers = {
       const conditions: Record<string, unknown>[] = [];
       const push = (c: Record<string, unknown> | undefined) => c && conditions.push(c);
       if (args.ruleId) {
-        if (!isUuid(args.ruleId)) throw validation('ruleId', 'must be an id');
+        if (!isUuid(args.ruleId)) throw invalidInput('ruleId', 'must be an id');
         push({ rule: args.ruleId });
       }
       if (args.status) push({ status: args.status });
@@ -165,7 +165,7 @@ export const automationResolvers: Resolvers = {
       const rule = isUuid(args.id) ? await ctx.em.findOne(AutomationRule, { id: args.id }) : null;
       if (!rule) throw notFound('automation rule', args.id);
       const eventId = args.input?.eventId ?? undefined;
-      if (eventId !== undefined && (!isUuid(eventId) || !(await ctx.em.findOne(DomainEvent, { id: eventId })))) throw validation('eventId', 'no such domain event');
+      if (eventId !== undefined && (!isUuid(eventId) || !(await ctx.em.findOne(DomainEvent, { id: eventId })))) throw invalidInput('eventId', 'no such domain event');
       const payload = parseJsonObject('payload', args.input?.payload);
       const existing = eventId ? await ctx.em.findOne(AutomationExecution, { rule: rule.id, eventId }) : null;
       if (existing) return existing;

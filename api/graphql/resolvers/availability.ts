@@ -9,7 +9,7 @@ import { requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
-import { conflict, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, validation } from './operations-support.ts';
+import { conflict, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, invalidInput } from './operations-support.ts';
 
 const SLOT_STATUSES = ['available', 'unavailable', 'tentative'] as const;
 
@@ -36,7 +36,7 @@ const slotSnapshot = (slot: AvailabilitySlot) => ({
 
 const optionalId = (field: string, value: string | null | undefined): string | undefined => {
   if (value === null || value === undefined) return undefined;
-  if (!isUuid(value)) throw validation(field, 'must be an id');
+  if (!isUuid(value)) throw invalidInput(field, 'must be an id');
   return value;
 };
 
@@ -49,7 +49,7 @@ export const availabilityResolvers: Resolvers = {
       const modelId = optionalId('modelId', args.modelId);
       if (modelId) conditions.push({ model: modelId });
       if (args.status) conditions.push({ status: args.status });
-      if (args.from && args.to && !(args.from < args.to)) throw validation('to', 'must be after from');
+      if (args.from && args.to && !(args.from < args.to)) throw invalidInput('to', 'must be after from');
       // Overlap with [from, to).
       if (args.to) conditions.push({ startAt: { $lt: args.to } });
       if (args.from) conditions.push({ endAt: { $gt: args.from } });
@@ -93,7 +93,7 @@ export const availabilityResolvers: Resolvers = {
     async createAvailabilitySlot(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
       const input = parseInput(createSlotInput, args.input);
-      if (!(await ctx.em.findOne(Model, { id: input.modelId }))) throw validation('modelId', 'no such model');
+      if (!(await ctx.em.findOne(Model, { id: input.modelId }))) throw invalidInput('modelId', 'no such model');
       const slot = await ctx.em.transactional(async (em) => {
         const created = em.create(AvailabilitySlot, {
           model: input.modelId, startAt: input.startAt, endAt: input.endAt, status: input.status, source: 'manual',
@@ -117,7 +117,7 @@ export const availabilityResolvers: Resolvers = {
         if (input.endAt) patch.endAt = input.endAt;
         if (input.status) patch.status = input.status;
         if (input.confidence !== null && input.confidence !== undefined) patch.confidence = input.confidence.toFixed(2);
-        if (!((patch.startAt ?? slot.startAt) < (patch.endAt ?? slot.endAt))) throw validation('endAt', 'must be after startAt');
+        if (!((patch.startAt ?? slot.startAt) < (patch.endAt ?? slot.endAt))) throw invalidInput('endAt', 'must be after startAt');
         em.assign(slot, patch);
         await em.flush();
         await recordAuditEntry(em, { actor: viewer, action: 'UPDATE', entityType: 'availability_slot', entityId: slot.id, before, after: slotSnapshot(slot) });
@@ -127,7 +127,7 @@ export const availabilityResolvers: Resolvers = {
     async resolveAvailabilityMismatch(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
       const note = args.note?.trim();
-      if (note && note.length > 2000) throw validation('note', 'at most 2,000 characters');
+      if (note && note.length > 2000) throw invalidInput('note', 'at most 2,000 characters');
       await ctx.em.transactional(async (em) => {
         const mismatch = isUuid(args.id) ? await em.findOne(AvailabilityMismatch, { id: args.id }) : null;
         if (!mismatch) throw notFound('availability mismatch', args.id);

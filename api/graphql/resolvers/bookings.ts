@@ -19,7 +19,7 @@ import { FINAL_BOOKING_STATUSES } from '../../../domain/lifecycles.ts';
 import { amount, parseInput } from '../validation.ts';
 import {
   assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions,
-  rangeCondition, recordAuditEntry, redactFor, transitionIdOf, userActor, validation,
+  rangeCondition, recordAuditEntry, redactFor, transitionIdOf, userActor, invalidInput,
 } from './operations-support.ts';
 
 
@@ -54,10 +54,10 @@ export async function assertBookingReferences(em: EntityManager, input: BookingD
   ];
   if (input.assigneeId) checks.push(['assigneeId', em.findOne(User, { id: input.assigneeId, status: 'active' })]);
   for (const [field, found] of checks) {
-    if (!(await found)) throw validation(field, 'no such record');
+    if (!(await found)) throw invalidInput(field, 'no such record');
   }
   const serviceIds = [...new Set(input.serviceIds ?? [])];
-  if (serviceIds.length && (await em.count(Service, { id: { $in: serviceIds } })) !== serviceIds.length) throw validation('serviceIds', 'unknown service id');
+  if (serviceIds.length && (await em.count(Service, { id: { $in: serviceIds } })) !== serviceIds.length) throw invalidInput('serviceIds', 'unknown service id');
 }
 
 export function newBookingOf(id: string, input: BookingDetails & { clientId: string }, inquiryId?: string): NewBooking {
@@ -128,7 +128,7 @@ async function rescheduleThroughWorkflow(ctx: ApiContext, viewer: Viewer, row: B
 async function changeServices(ctx: ApiContext, bookingId: string, serviceId: string, add: boolean) {
   const viewer = requirePermission(ctx.viewer, 'bookings.write');
   const row = await bookingInPolicy(ctx, viewer, bookingId);
-  if (!isUuid(serviceId) || !(await ctx.em.findOne(Service, { id: serviceId }))) throw validation('serviceId', 'no such service');
+  if (!isUuid(serviceId) || !(await ctx.em.findOne(Service, { id: serviceId }))) throw invalidInput('serviceId', 'no such service');
   if ((FINAL_BOOKING_STATUSES as readonly string[]).includes(row.status)) throw conflict(`Booking ${row.ref} is ${row.status}: its services no longer change.`, { status: row.status });
   const before = row.services.getItems().map((s) => s.id);
   const present = before.includes(serviceId);
@@ -165,7 +165,7 @@ export const bookingResolvers: Resolvers = {
       for (const [field, column] of [['modelId', 'model'], ['clientId', 'client'], ['locationId', 'location']] as const) {
         const value = args[field];
         if (value === null || value === undefined) continue;
-        if (!isUuid(value)) throw validation(field, 'must be an id');
+        if (!isUuid(value)) throw invalidInput(field, 'must be an id');
         push({ [column]: value });
       }
       push(assigneeCondition(viewer, args.assignee));
@@ -201,7 +201,7 @@ export const bookingResolvers: Resolvers = {
       const startAt = input.startAt ?? row.startAt;
       const endAt = input.endAt ?? row.endAt;
       const moves = startAt.getTime() !== row.startAt.getTime() || endAt.getTime() !== row.endAt.getTime();
-      if (moves && !(startAt < endAt)) throw validation('endAt', 'must be after startAt');
+      if (moves && !(startAt < endAt)) throw invalidInput('endAt', 'must be after startAt');
       const notes = input.notesInternal === undefined ? undefined : (input.notesInternal ?? null);
       const terms = termsOf(input, row, args.input as Record<string, unknown>);
       // The workflow owns the times and the terms: it refuses a change to a finished booking before anything changes.

@@ -11,7 +11,7 @@ import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import { recordAudit } from '../audit-trail.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, email, invalid, isUuid, likePattern, notFound, optionalText, parseInput, phone, uniquely } from '../validation.ts';
+import { conflict, email, invalidInput, isUuid, likePattern, notFound, optionalText, parseInput, phone, uniquely } from '../validation.ts';
 
 const CHANNELS = ['web', 'telegram', 'whatsapp', 'phone'] as const;
 const tags = z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, _ and -, at most 40'))
@@ -100,7 +100,7 @@ export const clientResolvers: Resolvers = {
         em.assign(row, changes);
         const after = snapshotOf(row);
         // Clearing the last contact detail would leave a client nobody can reach or recognise.
-        if (!after.fullName && !after.email && !after.phone) throw invalid('fullName', 'a client needs a name, an email or a phone');
+        if (!after.fullName && !after.email && !after.phone) throw invalidInput('fullName', 'a client needs a name, an email or a phone');
         await em.flush();
         await recordAudit(em, { viewer, client: ctx.client, action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
       }), { email: EMAIL_TAKEN });

@@ -14,7 +14,7 @@ import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
 import { badCursor, pageSize } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, invalid, isUuid, likePattern, money, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
+import { conflict, invalidInput, isUuid, likePattern, money, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
 
 const READ: PermissionCode = 'directories.read';
 const WRITE: PermissionCode = 'directories.write';
@@ -75,7 +75,7 @@ async function callRateData(em: EntityManager, input: Record<string, unknown>): 
   if (locationId === undefined) return rest;
   if (locationId === null) return { ...rest, location: null };
   const location = await em.findOne(Location, { id: locationId as string });
-  if (!location) throw invalid('locationId', `no location ${String(locationId)}`);
+  if (!location) throw invalidInput('locationId', `no location ${String(locationId)}`);
   return { ...rest, location };
 }
 
@@ -230,7 +230,7 @@ export const directoryResolvers: Resolvers = {
     attributes: (_, args, ctx) => list(ctx, ATTRIBUTES, args, { status: args.status ?? undefined, isFilterable: args.filterable ?? undefined }),
     locations: (_, args, ctx) => list(ctx, LOCATIONS, args, { status: args.status ?? undefined, isPopular: args.popular ?? undefined }),
     callRates: (_, args, ctx) => {
-      if (args.locationId && !isUuid(args.locationId)) throw invalid('locationId', 'must be an id');
+      if (args.locationId && !isUuid(args.locationId)) throw invalidInput('locationId', 'must be an id');
       return list(ctx, CALL_RATES, args, { status: args.status ?? undefined, location: args.locationId ?? undefined });
     },
   },

@@ -19,7 +19,7 @@ import type { Viewer } from '../../auth/sessions.ts';
 import { assertBookingReferences, bookingDetails, loadBooking, newBookingOf } from './bookings.ts';
 import {
   assigneeCondition, assigneeIdOf, conflict, isUuid, jsonText, likePattern, notFound, policyConditions, rangeCondition,
-  recordAuditEntry, transitionIdOf, userActor, validation,
+  recordAuditEntry, transitionIdOf, userActor, invalidInput,
 } from './operations-support.ts';
 
 const optionalText = (max: number) => z.string().trim().max(max).optional().nullable().transform((v) => v || undefined);
@@ -99,7 +99,7 @@ async function scoreCandidates(ctx: ApiContext, row: Inquiry): Promise<Candidate
   const to = row.requestedTimeTo ?? (from ? new Date(from.getTime() + 3600_000) : null);
   const services = requestedServicesOf(row);
   if (!locationId && !from && services.length === 0) {
-    throw validation('requestedLocationId', 'the inquiry asks for no location, time or services to match on');
+    throw invalidInput('requestedLocationId', 'the inquiry asks for no location, time or services to match on');
   }
   const epoch = new Date(0);
   const rows = await ctx.em.getConnection().execute<Array<{
@@ -166,7 +166,7 @@ export const inquiryResolvers: Resolvers = {
       push(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));
       const q = args.q?.trim();
       if (q) {
-        if (q.length > 200) throw validation('q', 'is too long (200 characters at most)');
+        if (q.length > 200) throw invalidInput('q', 'is too long (200 characters at most)');
         const like = likePattern(q);
         const fields = ['ref', 'clientName', 'subject', ...(viewer.permissions.includes('pii.read') ? ['clientEmail', 'clientPhone'] : [])];
         push({ $or: fields.map((field) => ({ [field]: { $ilike: like } })) });
@@ -185,10 +185,10 @@ export const inquiryResolvers: Resolvers = {
       const input = parsed;
       const from = input.requestedTimeFrom === undefined ? row.requestedTimeFrom : input.requestedTimeFrom;
       const to = input.requestedTimeTo === undefined ? row.requestedTimeTo : input.requestedTimeTo;
-      if (from && to && !(from < to)) throw validation('requestedTimeTo', 'must be after requestedTimeFrom');
-      if (input.requestedLocationId && !(await ctx.em.findOne(Location, { id: input.requestedLocationId }))) throw validation('requestedLocationId', 'no such location');
+      if (from && to && !(from < to)) throw invalidInput('requestedTimeTo', 'must be after requestedTimeFrom');
+      if (input.requestedLocationId && !(await ctx.em.findOne(Location, { id: input.requestedLocationId }))) throw invalidInput('requestedLocationId', 'no such location');
       const serviceIds = input.requestedServiceIds ? [...new Set(input.requestedServiceIds)] : undefined;
-      if (serviceIds?.length && (await ctx.em.count(Service, { id: { $in: serviceIds } })) !== serviceIds.length) throw validation('requestedServiceIds', 'unknown service id');
+      if (serviceIds?.length && (await ctx.em.count(Service, { id: { $in: serviceIds } })) !== serviceIds.length) throw invalidInput('requestedServiceIds', 'unknown service id');
       const columns: Record<string, [string, unknown, unknown]> = {};
       const set = (field: keyof typeof input, column: string, current: unknown) => {
         const value = input[field];
@@ -245,7 +245,7 @@ export const inquiryResolvers: Resolvers = {
       const parsed = parseInput(bookingDetails, args.input);
       const row = await inquiryInPolicy(ctx, viewer, args.id);
       const clientId = parsed.clientId ?? (row.client as { id: string } | null)?.id;
-      if (!clientId) throw validation('clientId', 'the inquiry has no linked client: give clientId');
+      if (!clientId) throw invalidInput('clientId', 'the inquiry has no linked client: give clientId');
       const input = { ...parsed, clientId };
       // The inquiry's workflow waits for the booking's row: a booking that cannot be written must not start.
       await assertBookingReferences(ctx.em, input);

@@ -13,7 +13,7 @@ import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, invalid, isUuid, likePattern, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
+import { conflict, invalidInput, isUuid, likePattern, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
 
 const STATUSES = ['active', 'inactive', 'suspended'] as const;
 const VISIBILITIES = ['public', 'private', 'unlisted'] as const;
@@ -110,7 +110,7 @@ async function assertUnique(em: EntityManager, fields: { slug?: string; publicCo
 async function locationRef(em: EntityManager, id: string | null | undefined): Promise<Location | null | undefined> {
   if (id === undefined || id === null) return id;
   const location = await em.findOne(Location, { id });
-  if (!location) throw invalid('primaryLocationId', `no location ${id}`);
+  if (!location) throw invalidInput('primaryLocationId', `no location ${id}`);
   return location;
 }
 
@@ -148,7 +148,7 @@ async function setLinks(ctx: ResolverContext, modelId: string, link: Link, ids: 
     const model = await modelOrFail(em, modelId);
     const targets = await em.find(entity as typeof Service, { id: { $in: [...new Set(unique)] } });
     const missing = [...new Set(unique)].filter((id) => !targets.some((t) => t.id === id));
-    if (missing.length) throw invalid(field, `unknown ${missing.join(', ')}`);
+    if (missing.length) throw invalidInput(field, `unknown ${missing.join(', ')}`);
     const collection = model[link] as unknown as { loadItems(): Promise<Array<{ id: string }>>; set(items: unknown[]): void };
     const before = (await collection.loadItems()).map((t) => t.id).sort();
     collection.set(targets);
@@ -167,7 +167,7 @@ export const modelResolvers: Resolvers = {
       if (args.status) conditions.push({ status: args.status });
       if (args.visibility) conditions.push({ visibility: args.visibility });
       for (const [field, id] of [['locationId', args.locationId], ['categoryId', args.categoryId], ['serviceId', args.serviceId]] as const) {
-        if (id !== null && id !== undefined && !isUuid(id)) throw invalid(field, 'must be an id');
+        if (id !== null && id !== undefined && !isUuid(id)) throw invalidInput(field, 'must be an id');
       }
       if (args.locationId) conditions.push({ primaryLocation: args.locationId });
       if (args.categoryId) conditions.push({ categories: { id: args.categoryId } });
@@ -183,7 +183,7 @@ export const modelResolvers: Resolvers = {
     },
     async model(_, args, ctx) {
       requirePermission(ctx.viewer, 'models.read');
-      if ((args.id == null) === (args.slug == null)) throw invalid('id', 'give either id or slug');
+      if ((args.id == null) === (args.slug == null)) throw invalidInput('id', 'give either id or slug');
       if (args.id != null) return isUuid(args.id) ? ctx.em.findOne(Model, { id: args.id }) : null;
       return ctx.em.findOne(Model, { slug: String(args.slug) });
     },
@@ -294,7 +294,7 @@ export const modelResolvers: Resolvers = {
         const model = await modelOrFail(em, args.modelId);
         const media = await em.find(ModelMedia, { model: model.id }, { orderBy: { sortOrder: 'asc', createdAt: 'asc' } });
         const same = mediaIds.length === media.length && new Set(mediaIds).size === mediaIds.length && media.every((m) => mediaIds.includes(m.id));
-        if (!same) throw invalid('mediaIds', 'list every media id of the model exactly once');
+        if (!same) throw invalidInput('mediaIds', 'list every media id of the model exactly once');
         const before = media.map((m) => m.id);
         for (const m of media) m.sortOrder = mediaIds.indexOf(m.id);
         await em.flush();

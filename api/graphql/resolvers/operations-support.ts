@@ -10,10 +10,10 @@ import { maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { CHANGES_CHANNEL } from '../../realtime/hub.ts';
 import { recordAudit } from '../audit-trail.ts';
-import { invalid as validation, isUuid } from '../validation.ts';
+import { invalidInput, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
-export { isUuid, validation };
+export { invalidInput, isUuid };
 import type { ApiContext } from '../context.ts';
 
 export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
@@ -28,13 +28,13 @@ export function assigneeCondition(viewer: Viewer, assignee: string | null | unde
   if (assignee === null || assignee === undefined || assignee === '') return undefined;
   if (assignee === 'me') return { assignedTo: viewer.id };
   if (assignee === 'unassigned') return { assignedTo: null };
-  if (!isUuid(assignee)) throw validation('assignee', 'a user id, "me" or "unassigned"');
+  if (!isUuid(assignee)) throw invalidInput('assignee', 'a user id, "me" or "unassigned"');
   return { assignedTo: assignee };
 }
 
 /** A time range filter on one column; from inclusive, to exclusive. */
 export function rangeCondition(column: string, from: Date | null | undefined, to: Date | null | undefined, fields: [string, string]): Record<string, unknown> | undefined {
-  if (from && to && !(from < to)) throw validation(fields[1], `must be after ${fields[0]}`);
+  if (from && to && !(from < to)) throw invalidInput(fields[1], `must be after ${fields[0]}`);
   const range: Record<string, Date> = {};
   if (from) range.$gte = from;
   if (to) range.$lt = to;
@@ -85,10 +85,10 @@ export function parseJsonObject(field: string, text: string | null | undefined):
   try {
     value = JSON.parse(text);
   } catch {
-    throw validation(field, 'must be JSON text');
+    throw invalidInput(field, 'must be JSON text');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw validation(field, 'must be a JSON object');
-  if (text.length > 20_000) throw validation(field, 'is too long (20,000 characters at most)');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidInput(field, 'must be a JSON object');
+  if (text.length > 20_000) throw invalidInput(field, 'is too long (20,000 characters at most)');
   return value as Record<string, unknown>;
 }
 

@@ -6,7 +6,7 @@ import { Payment } from '../../../db/entities/index.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { assigneeIdOf, isUuid, rangeCondition, validation } from './operations-support.ts';
+import { assigneeIdOf, isUuid, rangeCondition, invalidInput } from './operations-support.ts';
 
 export const paymentResolvers: Resolvers = {
   Query: {
@@ -24,7 +24,7 @@ export const paymentResolvers: Resolvers = {
       if (!viewer.permissions.includes('entities.read_all')) push({ booking: { $or: [{ assignedTo: viewer.id }, { assignedTo: null }] } });
       if (args.status) push({ status: args.status });
       if (args.bookingId) {
-        if (!isUuid(args.bookingId)) throw validation('bookingId', 'must be an id');
+        if (!isUuid(args.bookingId)) throw invalidInput('bookingId', 'must be an id');
         push({ booking: args.bookingId });
       }
       push(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));

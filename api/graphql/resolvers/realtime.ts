@@ -4,8 +4,8 @@
  * the hub (api/realtime/hub.ts), so a reassignment or a status change is seen by exactly those
  * who may see it.
  */
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
+import { invalidRequest, notFound } from '../../../domain/errors.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import { actionCenterKind, READ_PERMISSION, type EntityUpdate } from '../../realtime/changes.ts';
 import { realtimeConnectionOf, type RealtimeConnection } from '../../realtime/connection.ts';
@@ -17,9 +17,7 @@ const TABLE = { inquiry: 'inquiries', booking: 'bookings', task: 'tasks', except
 function connectionOf(ctx: ResolverContext): RealtimeConnection {
   const connection = realtimeConnectionOf(ctx);
   if (!connection) {
-    throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) at /graphql, authenticated by connectionParams.authorization.', {
-      extensions: { code: 'VALIDATION' },
-    });
+    throw invalidRequest('Subscriptions are served over WebSocket (graphql-ws) at /graphql, authenticated by connectionParams.authorization.');
   }
   return connection;
 }
@@ -50,7 +48,7 @@ export const realtimeResolvers: Resolvers = {
         // Outside the viewer's policy reads as absent, as in queries.
         if (!row || !canSee(viewer, row.assigned_to)) {
           await stream.return?.();
-          throw new GraphQLError(`No ${entity.type} ${entity.id}.`, { extensions: { code: 'NOT_FOUND', entityType: entity.type, entityId: entity.id } });
+          throw notFound(entity.type, entity.id);
         }
         return stream;
       },

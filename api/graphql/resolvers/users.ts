@@ -6,11 +6,11 @@
  * emails and phones are masked like clients' for viewers without pii.read.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import { Permission, Role, User } from '../../../db/entities/index.ts';
 import { hashPassword } from '../../../db/seed/demo-data.ts';
 import { PERMISSIONS, ROLE_CODES, type PermissionCode } from '../../../domain/access.ts';
+import { forbidden, invalidRequest } from '../../../domain/errors.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { recordAudit } from '../audit-trail.ts';
@@ -77,7 +77,7 @@ async function otherActiveOwners(em: EntityManager, userId: string): Promise<num
 function assertWithinOwnPermissions(viewer: Viewer, codes: Iterable<string>, what = 'You cannot grant or revoke permissions you do not hold'): void {
   const beyond = [...new Set(codes)].filter((code) => !viewer.permissions.includes(code)).sort();
   if (beyond.length) {
-    throw new GraphQLError(`${what}: ${beyond.join(', ')}.`, { extensions: { code: 'FORBIDDEN', permissions: beyond } });
+    throw forbidden(`${what}: ${beyond.join(', ')}.`, beyond);
   }
 }
 
@@ -86,7 +86,7 @@ async function rolesByCode(em: EntityManager, codes: readonly string[]): Promise
   const roles = await em.find(Role, { code: { $in: [...codes] } }, { populate: ['permissions'] });
   const unknown = codes.filter((code) => !roles.some((r) => r.code === code));
   if (unknown.length) {
-    throw new GraphQLError(`Invalid input: roleCodes: unknown role ${unknown.join(', ')}`, { extensions: { code: 'VALIDATION', field: 'roleCodes' } });
+    throw invalidRequest(`Invalid input: roleCodes: unknown role ${unknown.join(', ')}`, { field: 'roleCodes' });
   }
   return roles;
 }
@@ -309,7 +309,7 @@ export const userResolvers: Resolvers = {
 async function customRoleOrFail(em: EntityManager, code: string): Promise<Role> {
   if (BUILT_IN.has(code)) throw conflict(`${code} is a built-in role (seed §2) and cannot be changed; create a custom role instead.`, 'code');
   const role = await em.findOne(Role, { code }, { populate: ['permissions'] });
-  if (!role) throw new GraphQLError(`No role ${code}.`, { extensions: { code: 'NOT_FOUND', entityType: 'role', entityId: code } });
+  if (!role) throw notFound('role', code);
   return role;
 }
 

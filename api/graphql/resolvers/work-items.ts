@@ -17,7 +17,7 @@ import { newEntityId } from '../idempotency.ts';
 import { parseInput } from '../validation.ts';
 import {
   assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
-  rangeCondition, transitionIdOf, userActor, validation,
+  rangeCondition, transitionIdOf, userActor, invalidInput,
 } from './operations-support.ts';
 
 const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _ only');
@@ -60,11 +60,11 @@ async function assertNewItem(ctx: ApiContext, viewer: Viewer, input: { assigneeI
   if (!(input.entityType in LIFECYCLE_ROWS)) return;
   const entity = LIFECYCLE_ROWS[input.entityType as LifecycleEntityType] as typeof Task;
   const row = isUuid(input.entityId) ? ((await ctx.em.findOne(entity, { id: input.entityId })) as { assignedTo?: unknown } | null) : null;
-  if (!row || !canSee(viewer, assigneeIdOf(row))) throw validation('entityId', `no ${input.entityType} ${input.entityId} that you may see`);
+  if (!row || !canSee(viewer, assigneeIdOf(row))) throw invalidInput('entityId', `no ${input.entityType} ${input.entityId} that you may see`);
 }
 
 async function assertAssignee(ctx: ApiContext, assigneeId: string | null | undefined): Promise<void> {
-  if (assigneeId && !(await ctx.em.findOne(User, { id: assigneeId, status: 'active' }))) throw validation('assigneeId', 'no active user with this id');
+  if (assigneeId && !(await ctx.em.findOne(User, { id: assigneeId, status: 'active' }))) throw invalidInput('assigneeId', 'no active user with this id');
 }
 
 type Kind = 'task' | 'exception';
@@ -91,7 +91,7 @@ function workItemConditions(viewer: Viewer, args: {
   push(rangeCondition('slaDeadlineAt', args.slaFrom, args.slaTo, ['slaFrom', 'slaTo']));
   if (args.entityType) push({ entityType: args.entityType });
   if (args.entityId) {
-    if (!isUuid(args.entityId)) throw validation('entityId', 'must be an id');
+    if (!isUuid(args.entityId)) throw invalidInput('entityId', 'must be an id');
     push({ entityId: args.entityId });
   }
   push(afterCursor(args.after));
