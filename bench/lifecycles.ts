@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import * as commands from '../api/lifecycle-commands.ts';
+import * as commands from '../services/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT, TEMPORAL_CLI_PACKAGE } from '../launcher/temporal-binaries.ts';

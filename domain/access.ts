@@ -3,6 +3,7 @@
  * role_permissions) so they can be managed through the API; this module is the shipped default
  * and the vocabulary the code checks against.
  */
+import { forbidden } from './errors.ts';
 
 export const ROLE_CODES = [
   'OWNER', 'OPS_MANAGER', 'OPERATOR', 'CONTENT_MANAGER', 'FINANCE', 'INTEGRATIONS_ADMIN', 'READ_ONLY',
@@ -89,3 +90,42 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
     permissions: [...readsExcept('pii.read'), 'entities.read_all'],
   },
 };
+
+/**
+ * Whoever acts: a signed-in user (their roles' permission codes) or the platform itself
+ * (automation, webhooks, timers: `SYSTEM`). Services decide with these rules; the API only
+ * turns a request into a principal.
+ */
+export interface Principal {
+  /** null for the platform itself. */
+  readonly id: string | null;
+  readonly roles: readonly string[];
+  readonly permissions: readonly string[];
+}
+
+/** The platform acting on its own (automation rules, webhooks): every permission, no user. */
+export const SYSTEM: Principal = { id: null, roles: ['SYSTEM'], permissions: Object.keys(PERMISSIONS) };
+
+export function hasPermission(principal: Principal, permission: PermissionCode): boolean {
+  return principal.permissions.includes(permission);
+}
+
+export function assertPermission(principal: Principal, permission: PermissionCode): void {
+  if (!hasPermission(principal, permission)) {
+    throw forbidden(`Your roles (${principal.roles.join(', ') || 'none'}) do not allow this: it needs ${permission}.`, permission);
+  }
+}
+
+/** The entity policy: without entities.read_all a user sees what is theirs or unassigned. */
+export function canSee(principal: Principal, assigneeId: string | null): boolean {
+  return hasPermission(principal, 'entities.read_all') || assigneeId === null || assigneeId === principal.id;
+}
+
+/**
+ * Handing work to someone else is an escalation (seed §2: ops managers reassign between
+ * operators): without escalations.manage a user may take work or release it, not give it away.
+ */
+export function assertMayAssign(principal: Principal, assigneeId: string | null | undefined): void {
+  if (!assigneeId || assigneeId === principal.id || hasPermission(principal, 'escalations.manage')) return;
+  throw forbidden('Assigning work to someone else needs escalations.manage; you may assign it to yourself or unassign it.', 'escalations.manage');
+}

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import * as commands from '../api/lifecycle-commands.ts';
+import * as commands from '../services/lifecycle-commands.ts';
 import type { Actor } from '../workflows/lifecycle/messages.ts';
 import { convertToBookingUpdate } from '../workflows/inquiry/messages.ts';
 

@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
-import * as commands from '../api/lifecycle-commands.ts';
+import * as commands from '../services/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT, resolveTemporalCli } from '../launcher/temporal-binaries.ts';

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import * as commands from '../api/lifecycle-commands.ts';
+import * as commands from '../services/lifecycle-commands.ts';
 import { resolveTemporalTestServer } from '../launcher/temporal-binaries.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startWorkers } from '../worker/run.ts';

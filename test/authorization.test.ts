@@ -4,7 +4,7 @@
  * entity policy (assigned to them or unassigned only) and PII masking.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { assign } from '../api/lifecycle-commands.ts';
+import { assign } from '../services/lifecycle-commands.ts';
 import type { GraphQLObjectType } from 'graphql';
 import { buildSchema } from '../api/graphql/schema.ts';
 import { ROLE_CODES, ROLES, type RoleCode } from '../domain/access.ts';

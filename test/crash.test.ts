@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { addNote } from '../api/lifecycle-commands.ts';
+import { addNote } from '../services/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { assign } from '../api/lifecycle-commands.ts';
+import { assign } from '../services/lifecycle-commands.ts';
 import { bookingWorkflowId } from '../workflows/booking/messages.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
 import { bookingInput, freshBooking, inquiryAwaitingDeposit } from './operations/bookings.ts';

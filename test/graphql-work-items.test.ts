@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { assign } from '../api/lifecycle-commands.ts';
+import { assign } from '../services/lifecycle-commands.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
 import { exceptionWorkflowId, taskWorkflowId } from '../workflows/work-item/messages.ts';
 import { freshBooking } from './operations/bookings.ts';

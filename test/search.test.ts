@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import * as commands from '../api/lifecycle-commands.ts';
+import * as commands from '../services/lifecycle-commands.ts';
 import { bookingDraft, demoReferences, startBooking, startTask } from './support/lifecycles.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 

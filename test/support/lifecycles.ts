@@ -1,8 +1,8 @@
-/** Test shorthands over api/lifecycle-commands.ts (the same commands the API uses). */
+/** Test shorthands over services/lifecycle-commands.ts (the same commands the API uses). */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import * as commands from '../../api/lifecycle-commands.ts';
+import * as commands from '../../services/lifecycle-commands.ts';
 import type { BookingWorkflowInput, NewBooking } from '../../workflows/booking/messages.ts';
 import type { InquiryWorkflowInput } from '../../workflows/inquiry/messages.ts';
 import type { TransitionResult } from '../../workflows/lifecycle/messages.ts';
@@ -10,7 +10,7 @@ import type { NewTask } from '../../workflows/work-item/messages.ts';
 
 const system = { type: 'system' } as const;
 
-/** On the time-skipping test server (no update-with-start, see api/lifecycle-commands.ts). */
+/** On the time-skipping test server (no update-with-start, see services/lifecycle-commands.ts). */
 let plainStart = false;
 export function usePlainStarts(plain: boolean): void {
   plainStart = plain;

@@ -11,7 +11,7 @@ import type { BookingTerms, NewBooking } from '../../../workflows/booking/messag
 import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
 import { newEntityId } from '../idempotency.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { amend, reschedule, startBooking, workflowIdOfRow } from '../../lifecycle-commands.ts';
+import { amend, reschedule, startBooking, workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';

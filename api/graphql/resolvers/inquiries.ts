@@ -8,7 +8,7 @@ import { TIME_HOLDING_STATUSES } from '../../../domain/booking.ts';
 import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
 import { FINAL_INQUIRY_STATUSES } from '../../../domain/lifecycles.ts';
 import type { InquiryWorkflowInput } from '../../../workflows/inquiry/messages.ts';
-import { convertToBooking, startInquiry, workflowIdOfRow } from '../../lifecycle-commands.ts';
+import { convertToBooking, startInquiry, workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput, phone } from '../validation.ts';

@@ -1,23 +1,20 @@
 /**
- * Tasks and exceptions (the Action Center's work items): queries read PostgreSQL; creation starts
- * the item's lifecycle workflow (update-with-start) and its SLA; completing, resolving and
- * dismissing are transitions of that workflow, never writes.
+ * Tasks and exceptions (the Action Center's work items): queries read PostgreSQL; commands
+ * (create, complete, resolve, dismiss) are services/work-items.ts.
  */
 import { z } from 'zod';
-import { AuditLog, Exception, LIFECYCLE_ROWS, Task, User } from '../../../db/entities/index.ts';
+import { AuditLog, Exception, Task } from '../../../db/entities/index.ts';
 import { PRIORITIES } from '../../../domain/inquiry.ts';
-import type { LifecycleEntityType } from '../../../domain/lifecycles.ts';
-import { assertMayAssign, canSee, requirePermission } from '../../auth/authorize.ts';
+import { canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { completeTask, startException, startTask, transition, workflowIdOfRow } from '../../lifecycle-commands.ts';
+import { workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
-import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { newEntityId } from '../idempotency.ts';
 import { parseInput } from '../validation.ts';
+import { callerOf, servicesOf } from '../services.ts';
 import {
-  assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, notFound, parseJsonObject, policyConditions,
-  rangeCondition, transitionIdOf, userActor, invalidInput,
+  assigneeCondition, assigneeIdOf, isUuid, jsonText, likePattern, parseJsonObject, policyConditions,
+  rangeCondition, invalidInput,
 } from './operations-support.ts';
 
 const code = (max: number) => z.string().trim().min(1).max(max).regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _ only');
@@ -49,34 +46,6 @@ const reasonText = (field: string, required: boolean) => {
   return z.object({ [field]: required ? text.min(1, 'must not be empty') : text.optional().nullable() });
 };
 
-/**
- * A new work item's assignee exists and is the viewer's to choose (assertMayAssign), and the
- * entity it is about is one the viewer may see: a task cannot be used to look at a booking
- * outside one's policy (its Action Center summary shows the booking).
- */
-async function assertNewItem(ctx: ApiContext, viewer: Viewer, input: { assigneeId?: string | null; entityType: string; entityId: string }): Promise<void> {
-  assertMayAssign(viewer, input.assigneeId);
-  await assertAssignee(ctx, input.assigneeId);
-  if (!(input.entityType in LIFECYCLE_ROWS)) return;
-  const entity = LIFECYCLE_ROWS[input.entityType as LifecycleEntityType] as typeof Task;
-  const row = isUuid(input.entityId) ? ((await ctx.em.findOne(entity, { id: input.entityId })) as { assignedTo?: unknown } | null) : null;
-  if (!row || !canSee(viewer, assigneeIdOf(row))) throw invalidInput('entityId', `no ${input.entityType} ${input.entityId} that you may see`);
-}
-
-async function assertAssignee(ctx: ApiContext, assigneeId: string | null | undefined): Promise<void> {
-  if (assigneeId && !(await ctx.em.findOne(User, { id: assigneeId, status: 'active' }))) throw invalidInput('assigneeId', 'no active user with this id');
-}
-
-type Kind = 'task' | 'exception';
-const ROW = { task: Task, exception: Exception as unknown as typeof Task } as const;
-
-/** A work item the viewer may act on, fresh from the database, or NOT_FOUND. */
-async function itemInPolicy<K extends Kind>(ctx: ApiContext, viewer: Viewer, kind: K, id: string): Promise<K extends 'task' ? Task : Exception> {
-  const row = isUuid(id) ? await ctx.em.findOne(ROW[kind], { id }, { refresh: true }) : null;
-  if (!row || !canSee(viewer, assigneeIdOf(row))) throw notFound(kind, id);
-  return row as K extends 'task' ? Task : Exception;
-}
-
 /** Filters tasks and exceptions share. */
 function workItemConditions(viewer: Viewer, args: {
   status?: readonly string[] | null; assignee?: string | null; type?: string | null; slaBreached?: boolean | null;
@@ -96,12 +65,6 @@ function workItemConditions(viewer: Viewer, args: {
   }
   push(afterCursor(args.after));
   return conditions;
-}
-
-async function moveThroughWorkflow(ctx: ApiContext, viewer: Viewer, kind: Kind, row: Task | Exception, to: string, reason: string | undefined) {
-  const handle = ctx.temporal.workflow.getHandle(workflowIdOfRow(kind as LifecycleEntityType, row));
-  const result = await transition(handle, to, { actor: userActor(viewer), transitionId: transitionIdOf(ctx), reason });
-  return { ...result, entityType: kind };
 }
 
 export const workItemResolvers: Resolvers = {
@@ -144,49 +107,31 @@ export const workItemResolvers: Resolvers = {
       const viewer = requirePermission(ctx.viewer, 'tasks.write');
       const input = parseInput(createTaskInput, args.input);
       const details = parseJsonObject('details', input.details);
-      await assertNewItem(ctx, viewer, input);
-      const id = newEntityId(ctx, 'task');
-      const { created } = await startTask(ctx.temporal, {
-        id, type: input.type, subject: input.subject, priority: input.priority, entityType: input.entityType, entityId: input.entityId,
-        assigneeId: input.assigneeId ?? undefined, dueAt: input.dueAt?.toISOString(), details,
-      }, { actor: userActor(viewer), requestId: ctx.requestId }, { staticSummary: `Task ${input.type} (${input.priority}) • ${input.subject}` });
-      return { task: await ctx.em.findOneOrFail(Task, { id: created.entityId }, { refresh: true }) };
+      return { task: await servicesOf(ctx).workItems.createTask(callerOf(ctx, viewer), { ...input, details }) };
     },
     async createException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
       const input = parseInput(createExceptionInput, args.input);
       const details = parseJsonObject('details', input.details);
-      await assertNewItem(ctx, viewer, input);
-      const id = newEntityId(ctx, 'exception');
-      const { created } = await startException(ctx.temporal, {
-        id, type: input.type, severity: input.severity, summary: input.summary, entityType: input.entityType, entityId: input.entityId,
-        assigneeId: input.assigneeId ?? undefined, details,
-      }, { actor: userActor(viewer), requestId: ctx.requestId }, { staticSummary: `Exception ${input.type} (${input.severity}) • ${input.summary}` });
-      return { exception: await ctx.em.findOneOrFail(Exception, { id: created.entityId }, { refresh: true }) };
+      return { exception: await servicesOf(ctx).workItems.createException(callerOf(ctx, viewer), { ...input, details }) };
     },
     async completeTask(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'tasks.write');
       const parsed = parseInput(reasonText('reason', false), args);
-      const reason = (parsed.reason as string | null | undefined) ?? undefined;
-      const row = await itemInPolicy(ctx, viewer, 'task', args.id);
-      // Seed §4 has no open → done: the task's workflow starts an open task first, in the same Update.
-      const handle = ctx.temporal.workflow.getHandle(workflowIdOfRow('task', row));
-      const result = await completeTask(handle, { actor: userActor(viewer), transitionId: transitionIdOf(ctx), reason });
-      return { task: await ctx.em.findOneOrFail(Task, { id: row.id }, { refresh: true }), transition: { ...result, entityType: 'task' as const } };
+      const { task, transition } = await servicesOf(ctx).workItems.completeTask(callerOf(ctx, viewer), args.id, (parsed.reason as string | null | undefined) ?? undefined);
+      return { task, transition: { ...transition, entityType: 'task' as const } };
     },
     async resolveException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
       const parsed = parseInput(reasonText('resolution', true), args);
-      const row = await itemInPolicy(ctx, viewer, 'exception', args.id);
-      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'resolved', parsed.resolution as string);
-      return { exception: await ctx.em.findOneOrFail(Exception, { id: row.id }, { refresh: true }), transition: result };
+      const { exception, transition } = await servicesOf(ctx).workItems.resolveException(callerOf(ctx, viewer), args.id, parsed.resolution as string);
+      return { exception, transition: { ...transition, entityType: 'exception' as const } };
     },
     async dismissException(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'exceptions.write');
       const parsed = parseInput(reasonText('reason', true), args);
-      const row = await itemInPolicy(ctx, viewer, 'exception', args.id);
-      const result = await moveThroughWorkflow(ctx, viewer, 'exception', row, 'dismissed', parsed.reason as string);
-      return { exception: await ctx.em.findOneOrFail(Exception, { id: row.id }, { refresh: true }), transition: result };
+      const { exception, transition } = await servicesOf(ctx).workItems.dismissException(callerOf(ctx, viewer), args.id, parsed.reason as string);
+      return { exception, transition: { ...transition, entityType: 'exception' as const } };
     },
   },
   Task: {

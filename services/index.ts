@@ -1,0 +1,18 @@
+/**
+ * The application layer: one service per area, each a set of commands over explicit
+ * dependencies. Callers (the GraphQL API, automation actions, webhooks, the launcher's demo
+ * data) build them per unit of work and pass a Caller to each command.
+ */
+import type { ServiceDeps } from './context.ts';
+import { createLifecycleService } from './lifecycle.ts';
+import { createWorkItemService } from './work-items.ts';
+
+export function createServices(deps: ServiceDeps) {
+  return {
+    lifecycle: createLifecycleService(deps),
+    workItems: createWorkItemService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+export type { Caller, ServiceDeps } from './context.ts';
