@@ -1,10 +1,10 @@
 /** Inquiry rows: created by the inquiry lifecycle's first activity. */
 import type { InquiryStatus } from '../../domain/lifecycles.ts';
+import { writeChange } from '../../db/change-log.ts';
 import { Client, Inquiry } from '../../db/entities/index.ts';
 import type { NewInquiry } from '../../workflows/inquiry/messages.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { writeChangeRecord } from './change-record.ts';
 import { nextRef } from './refs.ts';
 
 export interface RecordInquiryCreated {
@@ -71,16 +71,13 @@ export function createInquiryStore({ orm }: ActivityDeps) {
         });
         await em.flush();
         const snapshot = { ref, source: data.source, externalRef: data.externalRef ?? null, status: 'new', priority: data.priority };
-        await writeChangeRecord(em, {
+        await writeChange(em, {
           entityType: 'inquiry',
           entityId: inquiry.id,
-          action: 'CREATE',
-          eventType: 'inquiry.created',
           transitionId: input.transitionId,
           actor: input.actor,
-          before: null,
-          after: snapshot,
-          payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null },
+          audit: { action: 'CREATE', before: null, after: snapshot },
+          event: { type: 'inquiry.created', payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null } },
         });
         return { id: inquiry.id, ref, status: 'new', assigneeId: null, facts: { clientId: client?.id ?? null, depositAmount: null } };
       });
