@@ -60,6 +60,12 @@ async function lockRow(em: EntityManager, entityType: LifecycleEntityType, entit
   return row as LifecycleRow;
 }
 
+/**
+ * The transaction-local setting without which the database refuses a status write (see
+ * transitionStatement). Set here and nowhere else (test/status-writes.test.ts checks).
+ */
+const LIFECYCLE_SETTING = 'virel.lifecycle_store';
+
 const TABLE: Record<LifecycleEntityType, string> = { inquiry: 'inquiries', booking: 'bookings', task: 'tasks', exception: 'exceptions' };
 
 /** Columns that follow from the new status or come with the request (names are ours, values bound). */
@@ -90,6 +96,11 @@ function statusColumns(input: ApplyTransition, now: Date): Record<string, unknow
  * audit_log, entity_timeline (+ booking_timeline), domain_events and pg_notify). Data-modifying
  * CTEs all run or none do; every INSERT feeds on the UPDATE's RETURNING, so nothing is written
  * unless the row moved.
+ *
+ * The database refuses a status change unless the transaction set LIFECYCLE_SETTING (migration
+ * Migration20261130093000_status_writes_guard); this statement sets it in the UPDATE's own WHERE
+ * clause, so it is evaluated for the row before the row is updated (and its trigger fires), and
+ * being transaction-local it ends with this statement's implicit transaction.
  */
 function transitionStatement(input: ApplyTransition, now: Date) {
   const columns = statusColumns(input, now);
@@ -111,6 +122,7 @@ function transitionStatement(input: ApplyTransition, now: Date) {
     ), moved AS (
       UPDATE ${TABLE[input.entityType]} SET ${set}
        WHERE id = :entityId AND status = :from AND NOT EXISTS (SELECT 1 FROM prior)
+         AND set_config('${LIFECYCLE_SETTING}', 'on', true) = 'on'
       RETURNING ref
     ), ${log.ctes}
     SELECT (SELECT count(*) FROM moved)::int AS moved,
