@@ -2,8 +2,10 @@
  * Schema v3 as migrated into a real PostgreSQL: every table of seed §6, its indexes and
  * unique constraints, the added bookkeeping constraints, and the seeded reference/demo data.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { named, parseChangeNotice, writeChange, writeEvent } from '../db/change-log.ts';
 import { ROLE_CODES, ROLES } from '../domain/access.ts';
 import { openOrm } from '../db/orm.ts';
 import { setupDatabase } from '../db/setup.ts';
@@ -140,5 +142,51 @@ describe('seeded data', () => {
     expect(result.credentials.length).toBeGreaterThanOrEqual(7);
     const after = await sql<{ n: string }>('SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM roles) + (SELECT count(*) FROM automation_rules) AS n');
     expect(after).toEqual(before);
+  });
+});
+
+describe('the change log (db/change-log.ts)', () => {
+  test('statements take named parameters; a placeholder without a value is an error, casts are left alone', () => {
+    expect(named('SELECT :a::jsonb, :b, :a', { a: '{}', b: 2 })).toEqual({ sql: 'SELECT ?::jsonb, ?, ?', params: ['{}', 2, '{}'] });
+    expect(() => named('SELECT :missing', {})).toThrow(/:missing/);
+  });
+
+  test('a notice is parsed into ids only; anything else is not a notice', () => {
+    const notice = { eventId: randomUUID(), eventType: 'task.created', entityType: 'task', entityId: randomUUID() };
+    expect(parseChangeNotice(JSON.stringify({ ...notice, extra: 1 }))).toEqual(notice);
+    expect(parseChangeNotice('not json')).toBeUndefined();
+    expect(parseChangeNotice(JSON.stringify({ eventId: 1 }))).toBeUndefined();
+    expect(parseChangeNotice('null')).toBeUndefined();
+  });
+
+  test('one write per change: audit, timeline (+ booking_timeline), event; a repeated event writes nothing', async () => {
+    const entityId = randomUUID();
+    const rolledBack = new Error('rolled back');
+    const attempt = orm.em.fork().transactional(async (em) => {
+      const count = async () => {
+        const [row] = await em.getConnection().execute<Array<Record<string, string>>>(`SELECT
+          (SELECT count(*) FROM audit_log WHERE entity_id = ?) AS audit, (SELECT count(*) FROM entity_timeline WHERE entity_id = ?) AS timeline,
+          (SELECT count(*) FROM domain_events WHERE entity_id = ?) AS events`, [entityId, entityId, entityId], 'all', em.getTransactionContext());
+        return Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v)]));
+      };
+      const change = { entityType: 'probe', entityId, transitionId: 't-1', actor: { type: 'system' } };
+      const written = await writeChange(em, { ...change, audit: { action: 'UPDATE', before: { a: 1 }, after: { a: 2 } }, event: { type: 'probe.changed', payload: { a: 2 } } });
+      expect(written.eventId).toEqual(expect.any(String));
+      expect(await count()).toEqual({ audit: 1, timeline: 1, events: 1 });
+      const [audit] = await em.getConnection().execute<Array<Record<string, unknown>>>(
+        'SELECT actor_type, actor_user_id, action, before, after, metadata, transition_id FROM audit_log WHERE entity_id = ?', [entityId], 'all', em.getTransactionContext());
+      expect(audit).toEqual({ actor_type: 'system', actor_user_id: null, action: 'UPDATE', before: { a: 1 }, after: { a: 2 }, metadata: null, transition_id: 't-1' });
+
+      const event = { ...change, transitionId: 't-2', event: { type: 'probe.reminded', payload: { n: 1 } } };
+      expect((await writeEvent(em, event)).eventId).toEqual(expect.any(String));
+      expect(await writeEvent(em, event)).toEqual({ eventId: null });
+      expect(await count()).toEqual({ audit: 1, timeline: 2, events: 2 });
+
+      expect(await writeChange(em, { ...change, transitionId: null, audit: { action: 'NOTE', before: null, after: { note: 'x' } } })).toEqual({ eventId: null });
+      expect(await count()).toEqual({ audit: 2, timeline: 2, events: 2 });
+      throw rolledBack;
+    });
+    await expect(attempt).rejects.toBe(rolledBack);
+    expect(await sql('SELECT 1 FROM audit_log WHERE entity_id = ?', [entityId])).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 /** Booking rows: created by the booking lifecycle's first activity; rescheduled through it. */
 import { LockMode } from '@mikro-orm/core';
+import { writeChange } from '../../db/change-log.ts';
 import { AuditLog, Booking, Client, Inquiry, Location, Model, Service } from '../../db/entities/index.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { BookingTerms, NewBooking } from '../../workflows/booking/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { writeChangeRecord } from './change-record.ts';
 import { nonRetryable } from './errors.ts';
 import { nextRef } from './refs.ts';
 
@@ -42,9 +42,10 @@ export function createBookingStore({ orm }: ActivityDeps) {
         for (const service of services) booking.services.add(service);
         await em.flush();
         const snapshot = { ref, status: 'draft', ...facts };
-        await writeChangeRecord(em, {
-          entityType: 'booking', entityId: b.id, action: 'CREATE', eventType: 'booking.created', transitionId: input.transitionId,
-          actor: input.actor, before: null, after: snapshot, payload: { ...snapshot, bookingId: b.id },
+        await writeChange(em, {
+          entityType: 'booking', entityId: b.id, transitionId: input.transitionId, actor: input.actor,
+          audit: { action: 'CREATE', before: null, after: snapshot },
+          event: { type: 'booking.created', payload: { ...snapshot, bookingId: b.id } },
         });
         return { ref, status: 'draft', facts, assigneeId: b.assigneeId ?? null };
       });
@@ -78,10 +79,10 @@ export function createBookingStore({ orm }: ActivityDeps) {
           price_total: t.priceTotal ?? before.price_total, currency: t.currency ?? before.currency,
           deposit_required: t.depositRequired === undefined ? before.deposit_required : t.depositRequired,
         };
-        await writeChangeRecord(em, {
-          entityType: 'booking', entityId: input.bookingId, action: 'UPDATE', eventType: 'booking.amended', transitionId: input.transitionId,
-          actor: input.actor, before, after, payload: { ref: booking.ref, before, after, reason: input.reason ?? null },
-          metadata: input.reason ? { reason: input.reason } : undefined,
+        await writeChange(em, {
+          entityType: 'booking', entityId: input.bookingId, transitionId: input.transitionId, actor: input.actor,
+          audit: { action: 'UPDATE', before, after, metadata: input.reason ? { reason: input.reason } : undefined },
+          event: { type: 'booking.amended', payload: { ref: booking.ref, before, after, reason: input.reason ?? null } },
         });
       });
     },
@@ -96,11 +97,13 @@ export function createBookingStore({ orm }: ActivityDeps) {
         booking.startAt = new Date(input.startAt);
         booking.endAt = new Date(input.endAt);
         await em.flush();
-        await writeChangeRecord(em, {
-          entityType: 'booking', entityId: input.bookingId, action: 'UPDATE', eventType: 'booking.rescheduled', transitionId: input.transitionId,
-          actor: input.actor, before, after: { start_at: input.startAt, end_at: input.endAt },
-          payload: { ref: booking.ref, ...before, new_start_at: input.startAt, new_end_at: input.endAt, reason: input.reason ?? null },
-          metadata: input.reason ? { reason: input.reason } : undefined,
+        await writeChange(em, {
+          entityType: 'booking', entityId: input.bookingId, transitionId: input.transitionId, actor: input.actor,
+          audit: { action: 'UPDATE', before, after: { start_at: input.startAt, end_at: input.endAt }, metadata: input.reason ? { reason: input.reason } : undefined },
+          event: {
+            type: 'booking.rescheduled',
+            payload: { ref: booking.ref, ...before, new_start_at: input.startAt, new_end_at: input.endAt, reason: input.reason ?? null },
+          },
         });
       });
     },

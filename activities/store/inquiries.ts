@@ -1,10 +1,11 @@
 /** Inquiry rows: created by the inquiry lifecycle's first activity. */
+import { normalizePhone } from '../../domain/formats.ts';
 import type { InquiryStatus } from '../../domain/lifecycles.ts';
+import { writeChange } from '../../db/change-log.ts';
 import { Client, Inquiry } from '../../db/entities/index.ts';
 import type { NewInquiry } from '../../workflows/inquiry/messages.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { writeChangeRecord } from './change-record.ts';
 import { nextRef } from './refs.ts';
 
 export interface RecordInquiryCreated {
@@ -39,7 +40,7 @@ export function createInquiryStore({ orm }: ActivityDeps) {
         const data = input.inquiry;
         const email = data.clientEmail?.trim().toLowerCase() || null;
         // Stored as + and digits, as the API stores clients' phones, so either finds the other.
-        const phone = data.clientPhone?.replace(/[^\d+]/g, '') || null;
+        const phone = data.clientPhone ? normalizePhone(data.clientPhone) || null : null;
         let client = email ? await em.findOne(Client, { email }) : phone ? await em.findOne(Client, { phone }) : null;
         if (!client && (email || phone || data.clientName)) {
           client = em.create(Client, {
@@ -71,16 +72,13 @@ export function createInquiryStore({ orm }: ActivityDeps) {
         });
         await em.flush();
         const snapshot = { ref, source: data.source, externalRef: data.externalRef ?? null, status: 'new', priority: data.priority };
-        await writeChangeRecord(em, {
+        await writeChange(em, {
           entityType: 'inquiry',
           entityId: inquiry.id,
-          action: 'CREATE',
-          eventType: 'inquiry.created',
           transitionId: input.transitionId,
           actor: input.actor,
-          before: null,
-          after: snapshot,
-          payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null },
+          audit: { action: 'CREATE', before: null, after: snapshot },
+          event: { type: 'inquiry.created', payload: { ...snapshot, inquiryId: inquiry.id, clientEmail: email, clientId: client?.id ?? null } },
         });
         return { id: inquiry.id, ref, status: 'new', assigneeId: null, facts: { clientId: client?.id ?? null, depositAmount: null } };
       });

@@ -6,11 +6,11 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { changeLogParts, named, writeChange, writeEvent } from '../../db/change-log.ts';
 import { AuditLog, LIFECYCLE_ROWS, User, type Exception, type Inquiry, type LifecycleRow, type Task } from '../../db/entities/index.ts';
-import type { LifecycleEntityType } from '../../domain/lifecycles.ts';
+import { FINAL_EXCEPTION_STATUSES, FINAL_TASK_STATUSES, type LifecycleEntityType } from '../../domain/lifecycles.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { CHANGES_CHANNEL, writeChangeRecord, writeEventRecord } from './change-record.ts';
 import { nonRetryable } from './errors.ts';
 import { restartSlaClock } from './sla.ts';
 
@@ -40,8 +40,8 @@ export interface ChangeOutcome {
   readonly recorded?: { readonly before: Record<string, unknown> | null; readonly after: Record<string, unknown> | null };
 }
 
-const FINAL_TASK = ['done', 'failed', 'cancelled'];
-const FINAL_EXCEPTION = ['resolved', 'dismissed'];
+const FINAL_TASK: readonly string[] = FINAL_TASK_STATUSES;
+const FINAL_EXCEPTION: readonly string[] = FINAL_EXCEPTION_STATUSES;
 
 /** The outcome of a change found already committed, from its audit entry. */
 function appliedEarlier(createdAt: Date | string, before: Record<string, unknown> | null, after: Record<string, unknown> | null): ChangeOutcome {
@@ -59,6 +59,12 @@ async function lockRow(em: EntityManager, entityType: LifecycleEntityType, entit
   if (!row) throw nonRetryable('NOT_FOUND', `No ${entityType} ${entityId}.`, { entityType, entityId });
   return row as LifecycleRow;
 }
+
+/**
+ * The transaction-local setting without which the database refuses a status write (see
+ * transitionStatement). Set here and nowhere else (test/status-writes.test.ts checks).
+ */
+const LIFECYCLE_SETTING = 'virel.lifecycle_store';
 
 const TABLE: Record<LifecycleEntityType, string> = { inquiry: 'inquiries', booking: 'bookings', task: 'tasks', exception: 'exceptions' };
 
@@ -86,55 +92,46 @@ function statusColumns(input: ApplyTransition, now: Date): Record<string, unknow
 
 /**
  * A transition in ONE statement (one round trip; the request path's hottest write): the
- * idempotency check, the guarded status UPDATE, audit_log, entity_timeline (+ the seed's
- * booking_timeline), domain_events and pg_notify. Data-modifying CTEs all run or none do;
- * every INSERT feeds on the UPDATE's RETURNING, so nothing is written unless the row moved.
+ * idempotency check, the guarded status UPDATE, then the change log's CTEs (db/change-log.ts:
+ * audit_log, entity_timeline (+ booking_timeline), domain_events and pg_notify). Data-modifying
+ * CTEs all run or none do; every INSERT feeds on the UPDATE's RETURNING, so nothing is written
+ * unless the row moved.
+ *
+ * The database refuses a status change unless the transaction set LIFECYCLE_SETTING (migration
+ * Migration20261130093000_status_writes_guard); this statement sets it in the UPDATE's own WHERE
+ * clause, so it is evaluated for the row before the row is updated (and its trigger fires), and
+ * being transaction-local it ends with this statement's implicit transaction.
  */
 function transitionStatement(input: ApplyTransition, now: Date) {
-  const eventType = `${input.entityType}.status_changed`;
   const columns = statusColumns(input, now);
-  const set = ['status = ?', 'updated_at = ?', ...Object.keys(columns).map((c) => `${c} = ?`)].join(', ');
-  const actor = input.actor.userId ?? null;
-  const after = { status: input.to, ...(input.data ?? {}) };
-  const payload = { from: input.from, to: input.to, old_status: input.from, new_status: input.to, reason: input.reason ?? null, ...(input.data ?? {}) };
-  const metadata = input.reason ? { reason: input.reason } : null;
-  const json = (value: unknown) => JSON.stringify(value);
-  const sql = `
+  const set = ['status = :to', 'updated_at = :at', ...Object.keys(columns).map((c) => `${c} = :set_${c}`)].join(', ');
+  const log = changeLogParts({
+    entityType: input.entityType,
+    entityId: input.entityId,
+    transitionId: input.transitionId,
+    actor: input.actor,
+    audit: { action: 'STATUS_CHANGE', before: { status: input.from }, after: { status: input.to, ...(input.data ?? {}) }, metadata: input.reason ? { reason: input.reason } : null },
+    event: {
+      type: `${input.entityType}.status_changed`,
+      payload: { from: input.from, to: input.to, old_status: input.from, new_status: input.to, reason: input.reason ?? null, ...(input.data ?? {}) },
+    },
+  }, { source: 'moved', refFrom: true });
+  return named(`
     WITH prior AS (
-      SELECT created_at, before, after FROM audit_log WHERE entity_type = ? AND entity_id = ? AND transition_id = ?
+      SELECT created_at, before, after FROM audit_log WHERE entity_type = :entityType AND entity_id = :entityId AND transition_id = :transitionId
     ), moved AS (
       UPDATE ${TABLE[input.entityType]} SET ${set}
-       WHERE id = ? AND status = ? AND NOT EXISTS (SELECT 1 FROM prior)
+       WHERE id = :entityId AND status = :from AND NOT EXISTS (SELECT 1 FROM prior)
+         AND set_config('${LIFECYCLE_SETTING}', 'on', true) = 'on'
       RETURNING ref
-    ), audit AS (
-      INSERT INTO audit_log (actor_user_id, actor_type, action, entity_type, entity_id, before, after, metadata, transition_id)
-      SELECT ?, ?, 'STATUS_CHANGE', ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ? FROM moved
-    ), timeline AS (
-      INSERT INTO entity_timeline (entity_type, entity_id, event_type, payload, created_by, transition_id)
-      SELECT ?, ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ?, ? FROM moved
-    )${input.entityType === 'booking' ? `, booking_line AS (
-      INSERT INTO booking_timeline (booking_id, event_type, payload, created_by)
-      SELECT ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ? FROM moved
-    )` : ''}, event AS (
-      INSERT INTO domain_events (event_type, entity_type, entity_id, payload, transition_id, actor_user_id)
-      SELECT ?, ?, ?, ?::jsonb || jsonb_build_object('ref', ref), ?, ? FROM moved
-      RETURNING id
-    )
+    ), ${log.ctes}
     SELECT (SELECT count(*) FROM moved)::int AS moved,
            (SELECT row_to_json(prior) FROM prior) AS prior,
-           (SELECT status FROM ${TABLE[input.entityType]} WHERE id = ?) AS current_status,
-           (SELECT pg_notify(?, json_build_object('eventId', id, 'eventType', ?::text, 'entityType', ?::text, 'entityId', ?::text)::text) FROM event) AS notified`;
-  const params: unknown[] = [
-    input.entityType, input.entityId, input.transitionId,
-    input.to, now, ...Object.values(columns), input.entityId, input.from,
-    actor, input.actor.type, input.entityType, input.entityId, json({ status: input.from }), json(after), json(metadata), input.transitionId,
-    input.entityType, input.entityId, eventType, json(payload), actor, input.transitionId,
-    ...(input.entityType === 'booking' ? [input.entityId, eventType, json(payload), actor] : []),
-    eventType, input.entityType, input.entityId, json(payload), input.transitionId, actor,
-    input.entityId,
-    CHANGES_CHANNEL, eventType, input.entityType, input.entityId,
-  ];
-  return { sql, params };
+           (SELECT status FROM ${TABLE[input.entityType]} WHERE id = :entityId) AS current_status,
+           ${log.notified}`, {
+    ...log.values, to: input.to, from: input.from, at: now,
+    ...Object.fromEntries(Object.entries(columns).map(([c, v]) => [`set_${c}`, v])),
+  });
 }
 
 export function createTransitionStore({ orm }: ActivityDeps) {
@@ -175,17 +172,16 @@ export function createTransitionStore({ orm }: ActivityDeps) {
         // A new assignee gets the policy's full SLA (unless the SLA was already breached).
         const facts = input.entityType === 'task' || input.entityType === 'exception' ? await restartSlaClock(em, row as Task | Exception, now) : {};
         await em.flush();
-        await writeChangeRecord(em, {
+        await writeChange(em, {
           entityType: input.entityType,
           entityId: input.entityId,
-          action: 'ASSIGN',
-          eventType: `${input.entityType}.assignment_changed`,
           transitionId: input.transitionId,
           actor: input.actor,
-          before: { assigned_to: input.from },
-          after: { assigned_to: input.to, ...facts },
-          payload: { ref: row.ref, from: input.from, to: input.to, assigned_to: input.to, reason: input.reason ?? null, ...facts },
-          metadata: input.reason ? { reason: input.reason } : undefined,
+          audit: { action: 'ASSIGN', before: { assigned_to: input.from }, after: { assigned_to: input.to, ...facts }, metadata: input.reason ? { reason: input.reason } : undefined },
+          event: {
+            type: `${input.entityType}.assignment_changed`,
+            payload: { ref: row.ref, from: input.from, to: input.to, assigned_to: input.to, reason: input.reason ?? null, ...facts },
+          },
         });
         return { alreadyApplied: false, at: now.toISOString(), facts };
       });
@@ -196,16 +192,13 @@ export function createTransitionStore({ orm }: ActivityDeps) {
         const done = await alreadyApplied(em, input.entityType, input.entityId, input.transitionId);
         if (done) return done;
         const row = await lockRow(em, input.entityType, input.entityId);
-        await writeChangeRecord(em, {
+        await writeChange(em, {
           entityType: input.entityType,
           entityId: input.entityId,
-          action: 'NOTE',
-          eventType: `${input.entityType}.note_added`,
           transitionId: input.transitionId,
           actor: input.actor,
-          before: null,
-          after: { note: input.text },
-          payload: { ref: row.ref, note: input.text },
+          audit: { action: 'NOTE', before: null, after: { note: input.text } },
+          event: { type: `${input.entityType}.note_added`, payload: { ref: row.ref, note: input.text } },
         });
         return { alreadyApplied: false, at: input.at, facts: {} };
       });
@@ -213,7 +206,8 @@ export function createTransitionStore({ orm }: ActivityDeps) {
 
     /** A timer's or a lifecycle's event without a state change (reminders, approaching, SLA warnings). */
     async recordEvent(input: { entityType: LifecycleEntityType; entityId: string; eventType: string; transitionId: string; payload: Record<string, unknown> }): Promise<{ eventId: string | null }> {
-      return orm.em.fork().transactional((em) => writeEventRecord(em, input));
+      const { eventType, payload, ...change } = input;
+      return orm.em.fork().transactional((em) => writeEvent(em, { ...change, actor: { type: 'system' }, event: { type: eventType, payload } }));
     },
   };
 }

@@ -4,11 +4,11 @@
  */
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { writeChange } from '../../db/change-log.ts';
 import { AuditLog, Exception, Task } from '../../db/entities/index.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { NewException, NewTask } from '../../workflows/work-item/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { writeChangeRecord } from './change-record.ts';
 import { nonRetryable } from './errors.ts';
 import { nextRef } from './refs.ts';
 import { PRIORITIES, SEVERITIES, findSlaPolicy, pickOpsManager, raised, slaTimes } from './sla.ts';
@@ -81,9 +81,10 @@ async function createWorkItem(em: EntityManager, spec: WorkItemSpec): Promise<Wo
     ref, type: spec.type, ...spec.described, entity_type: spec.subjectType, entity_id: spec.subjectId,
     assigned_to: spec.assigneeId, sla_deadline_at: facts.slaDeadlineAt,
   };
-  await writeChangeRecord(em, {
-    entityType: spec.kind, entityId: spec.id, action: 'CREATE', eventType: `${spec.kind}.created`, transitionId: spec.transitionId,
-    actor: spec.actor, before: null, after: { status: 'open', ...snapshot }, payload: { ...snapshot, status: 'open', [`${spec.kind}Id`]: spec.id },
+  await writeChange(em, {
+    entityType: spec.kind, entityId: spec.id, transitionId: spec.transitionId, actor: spec.actor,
+    audit: { action: 'CREATE', before: null, after: { status: 'open', ...snapshot } },
+    event: { type: `${spec.kind}.created`, payload: { ...snapshot, status: 'open', [`${spec.kind}Id`]: spec.id } },
   });
   return { ref, status: 'open', assigneeId: spec.assigneeId, facts };
 }
@@ -138,11 +139,13 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
         await em.flush();
         const before = { sla_breached: false, level: currentLevel, assigned_to: currentAssignee };
         const after = { sla_breached: true, level, assigned_to: assigneeId };
-        await writeChangeRecord(em, {
-          entityType: input.kind, entityId: input.id, action: 'UPDATE', eventType: `${input.kind}.sla_breached`, transitionId: input.transitionId,
-          actor: { type: 'system' }, before, after,
-          payload: { ref: row.ref, type: row.type, sla_deadline_at: row.slaDeadlineAt?.toISOString() ?? null, ...after, previous_assignee: currentAssignee, escalation: input.escalation },
-          metadata: { reason: 'SLA deadline passed' },
+        await writeChange(em, {
+          entityType: input.kind, entityId: input.id, transitionId: input.transitionId, actor: { type: 'system' },
+          audit: { action: 'UPDATE', before, after, metadata: { reason: 'SLA deadline passed' } },
+          event: {
+            type: `${input.kind}.sla_breached`,
+            payload: { ref: row.ref, type: row.type, sla_deadline_at: row.slaDeadlineAt?.toISOString() ?? null, ...after, previous_assignee: currentAssignee, escalation: input.escalation },
+          },
         });
         return { alreadyApplied: false, assigneeId, level, openException };
       });

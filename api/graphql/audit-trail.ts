@@ -1,11 +1,11 @@
 /**
  * The audit row of a non-lifecycle write (users, roles, catalogue, clients, directories), written
- * in the caller's transaction so the change and its record commit together or not at all.
- * Lifecycle changes are audited by the transition store instead.
+ * by the change log (db/change-log.ts) in the caller's transaction so the change and its record
+ * commit together or not at all. Lifecycle changes are audited by the transition store instead.
  */
 import { Utils, wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AuditLog } from '../../db/entities/index.ts';
+import { writeChange } from '../../db/change-log.ts';
 import type { JsonObject } from '../../db/entities/columns.ts';
 import type { ClientInfo, Viewer } from '../auth/sessions.ts';
 
@@ -30,16 +30,14 @@ export function snapshot(value: object | null | undefined): JsonObject | null {
 }
 
 export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
-  await em.insert(AuditLog, {
-    actorType: 'user',
-    actorUser: entry.viewer.id,
-    action: entry.action,
+  await writeChange(em, {
     entityType: entry.entityType,
     entityId: entry.entityId,
-    before: snapshot(entry.before),
-    after: snapshot(entry.after),
-    metadata: entry.metadata ?? null,
-    ip: entry.client?.ip ?? null,
-    userAgent: entry.client?.userAgent ?? null,
+    transitionId: null,
+    actor: { type: 'user', userId: entry.viewer.id },
+    audit: {
+      action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null,
+      ip: entry.client?.ip ?? null, userAgent: entry.client?.userAgent ?? null,
+    },
   });
 }

@@ -1,7 +1,7 @@
 /**
- * A committed change as subscribers see it: the NOTIFY carries ids only, so the hub loads the
- * event with its entity's current ref, status and assignee (one query per batch, per process),
- * then decides per viewer: the entity type's read permission and the entity policy.
+ * A committed change as subscribers see it: the NOTIFY carries ids only (db/change-log.ts
+ * ChangeNotice), so the hub loads the event with its entity's current ref, status and assignee
+ * (one query per batch, per process), then decides per viewer: the entity type's read permission and the entity policy.
  */
 import type pg from 'pg';
 import type { PermissionCode } from '../../domain/access.ts';
@@ -10,14 +10,6 @@ import {
 } from '../../domain/lifecycles.ts';
 import { canSee } from '../auth/authorize.ts';
 import type { Viewer } from '../auth/sessions.ts';
-
-/** What virel_changes carries (activities/store/change-record.ts, transitions.ts). */
-export interface ChangeNotice {
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly entityType: string;
-  readonly entityId: string;
-}
 
 export interface LoadedChange {
   readonly eventId: string;
@@ -57,18 +49,6 @@ export const READ_PERMISSION: Record<LifecycleEntityType, PermissionCode> = {
 };
 
 export const isLifecycleEntityType = (value: string): value is LifecycleEntityType => (LIFECYCLE_ENTITY_TYPES as readonly string[]).includes(value);
-
-export function parseNotice(payload: string): ChangeNotice | undefined {
-  try {
-    const value = JSON.parse(payload) as Partial<ChangeNotice>;
-    if (typeof value.eventId === 'string' && typeof value.eventType === 'string' && typeof value.entityType === 'string' && typeof value.entityId === 'string') {
-      return value as ChangeNotice;
-    }
-  } catch {
-    // A foreign or malformed NOTIFY on the channel: nothing to deliver.
-  }
-  return undefined;
-}
 
 interface ChangeRow {
   id: string;

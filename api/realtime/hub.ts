@@ -14,12 +14,10 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../platform/logger.ts';
 import type { Viewer } from '../auth/sessions.ts';
 import { SESSIONS_CHANNEL } from '../auth/sessions.ts';
-import { audienceOf, loadChanges, parseNotice, type EntityUpdate, type LoadedChange, type UpdateKind } from './changes.ts';
+import { CHANGES_CHANNEL, parseChangeNotice } from '../../db/change-log.ts';
+import { audienceOf, loadChanges, type EntityUpdate, type LoadedChange, type UpdateKind } from './changes.ts';
 import { createListener } from './listener.ts';
 import { createStream } from './stream.ts';
-
-/** activities/store/change-record.ts CHANGES_CHANNEL (api/ may not import activities/). */
-export const CHANGES_CHANNEL = 'virel_changes';
 
 /** Why a socket is closed: 4403 makes graphql-ws clients reconnect (and so re-authenticate). */
 export const SESSION_ENDED = { code: 4403, reason: 'session ended' } as const;
@@ -179,7 +177,7 @@ export function createRealtimeHub(deps: {
       if (revoked.userId) closeSockets(socketsByUser.get(revoked.userId));
       return;
     }
-    const notice = parseNotice(payload);
+    const notice = parseChangeNotice(payload);
     if (!notice || seen.has(notice.eventId)) return;
     pending.push(notice.eventId);
     void drain();

@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BookingTimeline, DomainEvent, EntityTimeline } from '../../../db/entities/index.ts';
+import { writeChange } from '../../../db/change-log.ts';
 import { maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { CHANGES_CHANNEL } from '../../realtime/hub.ts';
-import { recordAudit } from '../audit-trail.ts';
+import { snapshot } from '../audit-trail.ts';
 import { invalidInput, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
@@ -102,31 +101,25 @@ export interface AuditEntryInput {
   readonly metadata?: Record<string, unknown> | undefined;
   /**
    * For a lifecycle entity's edit: the event type of its entity_timeline entry and domain event
-   * (NOTIFY virel_changes on commit, so per-entity subscriptions and, later, automation see it).
+   * (NOTIFY on the change log's channel on commit, so per-entity subscriptions and, later, automation see it).
    */
   readonly timelineEvent?: string | undefined;
 }
 
 /**
- * The audit entry (api/graphql/audit-trail.ts) and, for entities with a timeline, the timeline
- * entry of an edit that is not a lifecycle change, in the caller's transaction.
+ * The audit entry and, for entities with a timeline, the timeline entry, domain event and NOTIFY
+ * of an edit that is not a lifecycle change: one change-log write (db/change-log.ts) in the
+ * caller's transaction. The audit entry is not keyed; the event gets a fresh `edit:` key.
  */
 export async function recordAuditEntry(em: EntityManager, entry: AuditEntryInput): Promise<void> {
-  await recordAudit(em, {
-    viewer: entry.actor, action: entry.action, entityType: entry.entityType, entityId: entry.entityId,
-    before: entry.before, after: entry.after, metadata: entry.metadata ?? null,
+  await writeChange(em, {
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    transitionId: entry.timelineEvent ? `edit:${randomUUID()}` : null,
+    actor: { type: 'user', userId: entry.actor.id },
+    audit: { action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null, transitionId: null },
+    event: entry.timelineEvent
+      ? { type: entry.timelineEvent, payload: { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) } }
+      : undefined,
   });
-  if (!entry.timelineEvent) return;
-  const transitionId = `edit:${randomUUID()}`;
-  const payload = { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) };
-  const common = { entityType: entry.entityType, entityId: entry.entityId, eventType: entry.timelineEvent, payload, transitionId };
-  em.create(EntityTimeline, { ...common, createdBy: entry.actor.id });
-  // The seed's booking_timeline, kept beside entity_timeline as the lifecycle store does.
-  if (entry.entityType === 'booking') em.create(BookingTimeline, { booking: entry.entityId, eventType: entry.timelineEvent, payload, createdBy: entry.actor.id });
-  const event = em.create(DomainEvent, { ...common, actorUser: entry.actor.id });
-  await em.flush();
-  // Inside the caller's transaction: delivered only if it commits. Ids only, as the lifecycle store sends.
-  await em.getConnection().execute('SELECT pg_notify(?, ?)', [CHANGES_CHANNEL, JSON.stringify({
-    eventId: event.id, eventType: entry.timelineEvent, entityType: entry.entityType, entityId: entry.entityId,
-  })], 'get', em.getTransactionContext());
 }
