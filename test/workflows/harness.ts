@@ -19,6 +19,7 @@ import { inquiryWorkflowId } from '../../domain/inquiry.ts';
 import type { StoreActivities } from '../../activities/store/index.ts';
 import type { ChangeOutcome } from '../../activities/store/transitions.ts';
 import type { SlaBreachOutcome, WorkItemCreated } from '../../activities/store/work-items.ts';
+import { until } from '../support/wait.ts';
 import { resolveTemporalTestServer } from '../../launcher/temporal-binaries.ts';
 import { WORKFLOWS_PATH } from '../../worker/run.ts';
 import { addSearchAttributesBlindly } from '../../worker/search-attributes.ts';
@@ -381,16 +382,10 @@ export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
   throw new Error(`expected a refusal, got ${JSON.stringify(outcome)}`);
 }
 
-/** Work triggered by a skipped timer runs on the workers asynchronously: waits (in real time) until `check` holds. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Gives the workers a moment of real time, to show that nothing fires (a timer's task, had it been due, would have run). */
 export async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
+
+/** Work triggered by a skipped timer runs on the workers asynchronously: tests wait for it in real time. */
+export { until };
