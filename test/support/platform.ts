@@ -47,6 +47,9 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+/** Headers that send this access token. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
 /** Rows of a query against a database, through its ORM's connection (what `TestPlatform.sql` is). */
 export function sqlOf(orm: MikroORM): TestPlatform['sql'] {
   return <T = Record<string, unknown>>(query: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;

@@ -184,7 +184,8 @@ describe('booking concurrency', () => {
     await note;
     const outcomes = await Promise.allSettled(updates.map((u) => u.result()));
 
-    expect(h.store.maxOverlap('applyTransition', booking.id)).toBe(1);
+    // Named, so that a failure says what went wrong: how many transitions reached the store at once.
+    expect({ concurrentApplyTransitionCalls: h.store.maxOverlap('applyTransition', booking.id) }).toEqual({ concurrentApplyTransitionCalls: 1 });
     const winners = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     expect(winners).toHaveLength(1);
     const winner = winners[0];
