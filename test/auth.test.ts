@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { hashPassword } from '../db/seed/demo-data.ts';
-import { startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
+import { bearer, startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
 let owner: DemoCredential;
@@ -27,7 +27,6 @@ const REFRESH = 'mutation ($t: String!) { refreshSession(refreshToken: $t) { acc
 const ME = '{ me { id email name roles } }';
 
 type Tokens = { accessToken: string; refreshToken: string };
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function login(email: string, password: string, headers: Record<string, string> = {}) {
   return platform.gql<{ login: Tokens & { user: { email: string; roles: string[]; permissions: string[] } } }>(LOGIN, { email, password }, headers);

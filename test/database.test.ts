@@ -9,11 +9,10 @@ import { named, parseChangeNotice, writeChange, writeEvent } from '../db/change-
 import { ROLE_CODES, ROLES } from '../domain/access.ts';
 import { openOrm } from '../db/orm.ts';
 import { setupDatabase } from '../db/setup.ts';
-import { testEnv } from './support/platform.ts';
+import { sqlOf, testEnv, type TestPlatform } from './support/platform.ts';
 
 let orm: MikroORM;
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-  orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
+const sql: TestPlatform['sql'] = (query, params) => sqlOf(orm)(query, params);
 
 beforeAll(async () => {
   orm = await openOrm(testEnv().databaseUrl);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startTestPlatform, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
+import { bearer, startTestPlatform, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -17,7 +17,6 @@ afterAll(async () => {
 });
 
 const tag = () => randomUUID().slice(0, 8);
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const count = async (query: string, params: unknown[] = []) => Number((await platform.sql<{ n: number }>(query, params))[0]?.n);
 const codeOf = (result: GraphQLResponse<unknown>) => result.errors?.[0]?.extensions;
 const actionsOf = async (entityId: string) => (await platform.sql<{ action: string }>('SELECT action FROM audit_log WHERE entity_id = ? ORDER BY created_at, id', [entityId])).map((a) => a.action);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ROLES } from '../domain/access.ts';
-import { startTestPlatform, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
+import { bearer, startTestPlatform, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -18,7 +18,6 @@ afterAll(async () => {
 
 const PASSWORD = 'a long enough password';
 const USER_FIELDS = 'id email phone name status roles { code }';
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const tag = () => randomUUID().slice(0, 8);
 const codeOf = (result: GraphQLResponse<unknown>) => result.errors?.[0]?.extensions?.code;
 

@@ -5,7 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { startTestPlatform, testEnv, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
+import { until } from './support/wait.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -20,6 +23,18 @@ type Created = { createInquiry: { created: boolean; inquiry: { id: string; ref: 
 const inquiries = async (name: string) =>
   Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>('SELECT count(*) AS n FROM inquiries WHERE client_name = ?', [name]))[0]?.n);
 const newKey = () => ({ 'idempotency-key': `test-${randomUUID()}` });
+
+interface Timed<T> {
+  readonly response: GraphQLResponse<T>;
+  /** Real time (performance.now) when the request was sent and when its answer arrived. */
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+async function timed<T>(request: () => Promise<GraphQLResponse<T>>): Promise<Timed<T>> {
+  const startedAt = performance.now();
+  const response = await request();
+  return { response, startedAt, endedAt: performance.now() };
+}
 
 describe('Idempotency-Key', () => {
   test('a repeated create returns the first result and creates nothing more', async () => {
@@ -67,16 +82,51 @@ describe('Idempotency-Key', () => {
   test('concurrent repeats run once: the others wait for nothing and get the result or a retryable CONFLICT', async () => {
     const name = `Idem ${randomUUID()}`;
     const key = newKey();
-    const results = await Promise.all(Array.from({ length: 6 }, () => platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key)));
-    const ids = new Set(results.flatMap((r) => (r.data?.createInquiry ? [r.data.createInquiry.inquiry.id] : [])));
+    const results = await Promise.all(Array.from({ length: 6 }, () => timed(() => platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key))));
+    // They really were in flight together: every request began before any of them was answered.
+    expect(Math.max(...results.map((r) => r.startedAt))).toBeLessThan(Math.min(...results.map((r) => r.endedAt)));
+    const ids = new Set(results.flatMap(({ response: r }) => (r.data?.createInquiry ? [r.data.createInquiry.inquiry.id] : [])));
     expect(ids.size).toBe(1);
-    for (const r of results.filter((r) => r.errors)) {
+    for (const { response: r } of results.filter(({ response }) => response.errors)) {
       expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
       expect(r.errors?.[0]?.message).toMatch(/still running/);
     }
     expect(await inquiries(name)).toBe(1);
     const after = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
     expect(after.data?.createInquiry.inquiry.id).toBe([...ids][0]);
+  });
+
+  test('while the first request is held inside the server, every repeat is answered at once with "still running" and runs nothing', async () => {
+    const name = `Idem ${randomUUID()}`;
+    const key = newKey();
+    // Hold the first request inside the server: its workflow's row insert waits on this lock
+    // (EXCLUSIVE lets reads through and blocks writes to inquiries).
+    const lock = new pg.Client({ connectionString: testEnv().databaseUrl });
+    await lock.connect();
+    let first: Promise<Timed<Created>> | undefined;
+    let repeats: Array<Timed<Created>>;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE inquiries IN EXCLUSIVE MODE');
+      first = timed(() => platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key));
+      await until(async () => (await platform.sql('SELECT 1 FROM idempotency_keys WHERE key = ? AND response IS NULL', [key['idempotency-key']])).length === 1, 'the first request to claim its key');
+      repeats = await Promise.all(Array.from({ length: 5 }, () => timed(() => platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key))));
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    const winner = await first;
+    expect(winner.response.errors).toBeUndefined();
+    for (const repeat of repeats) {
+      expect(repeat.response.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'Idempotency-Key' });
+      expect(repeat.response.errors?.[0]?.message).toMatch(/still running/);
+      // Each repeat began and ended inside the first request's lifetime.
+      expect(repeat.startedAt).toBeGreaterThan(winner.startedAt);
+      expect(repeat.endedAt).toBeLessThan(winner.endedAt);
+    }
+    expect(await inquiries(name)).toBe(1);
+    const after = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } }, key);
+    expect(after).toEqual(winner.response);
   });
 
   test('a retry after a crash that lost the first result attaches to the entity the first request created', async () => {

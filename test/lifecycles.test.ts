@@ -25,8 +25,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-  platform.orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
+const sql: TestPlatform['sql'] = (query, params) => platform.sql(query, params);
 
 async function counts(entityId: string) {
   const [row] = await sql<Record<string, string>>(`SELECT

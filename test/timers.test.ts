@@ -16,7 +16,8 @@ import { rescheduleUpdate } from '../workflows/booking/messages.ts';
 import { convertToBookingUpdate } from '../workflows/inquiry/messages.ts';
 import { upcomingTimersQuery } from '../workflows/lifecycle/messages.ts';
 import { bookingDraft, demoReferences, startBooking, startInquiry, startTask, transition, usePlainStarts } from './support/lifecycles.ts';
-import { testEnv } from './support/platform.ts';
+import { sqlOf, testEnv, type TestPlatform } from './support/platform.ts';
+import { eventually } from './support/wait.ts';
 
 let env: TestWorkflowEnvironment;
 let workers: RunningWorkers;
@@ -43,22 +44,10 @@ afterAll(async () => {
   await orm?.close();
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-  orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
+const sql: TestPlatform['sql'] = (query, params) => sqlOf(orm)(query, params);
 
 const events = async (entityId: string) =>
   (await sql<{ event_type: string }>('SELECT event_type FROM domain_events WHERE entity_id = ? ORDER BY created_at', [entityId])).map((e) => e.event_type);
-
-/** Timers fire on the worker asynchronously: wait (in real time) until `check` holds. */
-async function eventually<T>(check: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await check();
-  while (!accept(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    value = await check();
-  }
-  return value;
-}
 
 /** Gives the worker a moment of real time, to show that nothing fires. */
 const settle = () => new Promise((r) => setTimeout(r, 1500));

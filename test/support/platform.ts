@@ -47,6 +47,14 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
+/** Headers that send this access token. */
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Rows of a query against a database, through its ORM's connection (what `TestPlatform.sql` is). */
+export function sqlOf(orm: MikroORM): TestPlatform['sql'] {
+  return <T = Record<string, unknown>>(query: string, params: unknown[] = []) => orm.em.getConnection().execute<T[]>(query, params) as Promise<T[]>;
+}
+
 const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', service: 'test' });
 
 export async function startTestPlatform(options: { worker?: boolean } = {}): Promise<TestPlatform> {
@@ -92,7 +100,7 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
     temporal,
     tokenOf,
     as: async (role) => ({ authorization: `Bearer ${await tokenOf(role)}` }),
-    sql: (query, params = []) => orm.em.getConnection().execute(query, params),
+    sql: sqlOf(orm),
     async userId(email) {
       const [row] = await orm.em.getConnection().execute<Array<{ id: string }>>('SELECT id FROM users WHERE email = ?', [email]);
       if (!row) throw new Error(`no user ${email}`);
