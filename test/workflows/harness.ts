@@ -14,7 +14,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { bookingLifecycle, exceptionLifecycle, inquiryLifecycle, taskLifecycle, type Lifecycle } from '../../domain/lifecycles.ts';
+import { bookingLifecycle, exceptionLifecycle, inquiryLifecycle, taskLifecycle, type Lifecycle, type LifecycleStatus } from '../../domain/lifecycles.ts';
 import { inquiryWorkflowId } from '../../domain/inquiry.ts';
 import type { StoreActivities } from '../../activities/store/index.ts';
 import type { ChangeOutcome } from '../../activities/store/transitions.ts';
@@ -308,7 +308,7 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
   const client = env.client;
 
   async function start<I extends { requestId?: string | undefined }>(workflowType: string, workflowId: string, input: I, options: StartOptions = {}): Promise<Started> {
-    // The time-skipping server has no update-with-start: start, then wait for the row (api/lifecycle-commands.ts plainStart).
+    // The time-skipping server has no update-with-start: start, then wait for the row (services/lifecycle-commands.ts plainStart).
     const requestId = input.requestId ?? randomUUID();
     const handle = await client.workflow.start(workflowType, { workflowId, taskQueue: WORKFLOW_TASK_QUEUE, args: [{ ...input, requestId }], ...options });
     return { created: await handle.executeUpdate(awaitCreatedUpdate, { args: [requestId] }), handle };
@@ -349,7 +349,7 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
 
 /** A transition Update, as the API sends it (a fresh transition id unless given). */
 export function transition(
-  handle: WorkflowHandle, to: string, options: { transitionId?: string; data?: Record<string, unknown>; actor?: Actor; updateId?: string } = {},
+  handle: WorkflowHandle, to: LifecycleStatus, options: { transitionId?: string; data?: Record<string, unknown>; actor?: Actor; updateId?: string } = {},
 ): Promise<TransitionResult> {
   return handle.executeUpdate(transitionUpdate, {
     ...(options.updateId ? { updateId: options.updateId } : {}),

@@ -5,8 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { LifecycleStatus } from '../../domain/lifecycles.ts';
 import { CLOSE_AFTER_FINAL_MS } from '../../workflows/lifecycle/core.ts';
 import { addNoteUpdate, assignUpdate, upcomingTimersQuery } from '../../workflows/lifecycle/messages.ts';
+import { completeTaskUpdate } from '../../workflows/work-item/messages.ts';
 import { FAKE_OPS_MANAGER, FAKE_SLA, MINUTE, refusal, settle, snapshot, startWorkflowHarness, system, transition, until, type WorkflowHarness } from './harness.ts';
 
 let h: WorkflowHarness;
@@ -27,12 +29,28 @@ describe('task and exception transitions', () => {
     expect(h.store.callsOf('applyTransition', created.entityId).map((c) => `${String(c.input.from)}→${String(c.input.to)}`)).toEqual(['open→in_progress', 'in_progress→done']);
   });
 
-  test('an exception moves open → investigating → resolved, and an unknown status is refused', async () => {
+  test('an exception moves open → investigating → resolved; a status outside its lifecycle is VALIDATION, not INVALID_TRANSITION', async () => {
     const { handle, created } = await h.startException();
-    expect(await refusal(transition(handle, 'archived'))).toMatchObject({ type: 'INVALID_TRANSITION', details: { from: 'open', to: 'archived', allowed: ['investigating', 'resolved', 'dismissed'] } });
+    expect(await refusal(transition(handle, 'archived' as LifecycleStatus))).toMatchObject({ type: 'VALIDATION', details: { field: 'to', allowed: ['investigating', 'resolved', 'dismissed'] } });
+    expect(await refusal(transition(handle, 'confirmed'))).toMatchObject({ type: 'VALIDATION', details: { field: 'to' } });
     await transition(handle, 'investigating');
     await transition(handle, 'resolved');
     expect(h.store.statusOf(created.entityId)).toBe('resolved');
+  });
+});
+
+describe('completeTask (one Update)', () => {
+  test('an open task is started and done under one lock; a retry changes nothing; a done task refuses', async () => {
+    const { handle, created } = await h.startTask();
+    const request = { transitionId: `complete-${randomUUID()}`, actor: system, reason: 'called back' };
+    const result = await handle.executeUpdate(completeTaskUpdate, { args: [request] });
+    expect(result).toMatchObject({ from: 'in_progress', to: 'done', duplicate: false });
+    expect(h.store.callsOf('applyTransition', created.entityId).map((c) => `${String(c.input.from)}→${String(c.input.to)}:${String(c.input.transitionId)}`))
+      .toEqual([`open→in_progress:${request.transitionId}:start`, `in_progress→done:${request.transitionId}`]);
+    expect(await handle.executeUpdate(completeTaskUpdate, { args: [request], updateId: `again-${randomUUID()}` })).toMatchObject({ to: 'done', duplicate: true });
+    expect(h.store.callsOf('applyTransition', created.entityId)).toHaveLength(2);
+    expect(await refusal(handle.executeUpdate(completeTaskUpdate, { args: [{ ...request, transitionId: randomUUID() }] })))
+      .toMatchObject({ type: 'INVALID_TRANSITION', details: { from: 'done', to: 'done' } });
   });
 });
 
