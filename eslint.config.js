@@ -1,7 +1,25 @@
 // Lint guards two things tsc cannot: workflow determinism and the folder boundaries
 // (what may import what; see README "Layout").
+import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+
+/** Top-level folders and what each may import besides itself (ARCHITECTURE.md). */
+const MAY_IMPORT = {
+  domain: [],
+  workflows: ['domain', 'activities'], // activities as types only (rule below)
+  db: ['domain', 'platform'],
+  services: ['domain', 'db', 'workflows'], // workflow message modules only (rule below)
+  activities: ['domain', 'db', 'services', 'workflows', 'platform'], // workflow messages and failures only
+  api: ['services', 'domain', 'db', 'workflows', 'platform'], // workflow message modules only
+  platform: ['domain'],
+  worker: ['activities', 'workflows', 'services', 'domain', 'db', 'platform'],
+  launcher: ['services', 'worker', 'api', 'db', 'domain', 'workflows', 'platform'],
+  scripts: ['launcher', 'services', 'worker', 'api', 'db', 'domain', 'workflows', 'activities', 'platform', 'schema'],
+  bench: ['launcher', 'services', 'worker', 'api', 'db', 'domain', 'workflows', 'activities', 'platform', 'test'],
+  test: ['launcher', 'services', 'worker', 'api', 'db', 'domain', 'workflows', 'activities', 'platform', 'scripts', 'bench'],
+};
+const LAYERS = Object.keys(MAY_IMPORT);
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -19,6 +37,25 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The folders are the boundaries, written as allow-lists: what each folder MAY import of
+    // ours (anything else is an error). See ARCHITECTURE.md "What may import what".
+    files: ['**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/include': ['**/*.ts'],
+      'boundaries/elements': LAYERS.map((type) => ({ type, pattern: `${type}/**`, partialMatch: false })),
+    },
+    rules: {
+      'boundaries/dependencies': ['error', {
+        default: 'disallow',
+        policies: Object.entries(MAY_IMPORT).map(([from, to]) => ({
+          from: { element: { type: from } },
+          allow: { to: { element: { types: { anyOf: [from, ...to] } } } },
+        })),
+      }],
     },
   },
   {
@@ -58,8 +95,9 @@ export default tseslint.config(
     },
   },
   {
-    // The API changes state only by messaging workflows: their contracts, never activities.
-    files: ['api/**/*.ts'],
+    // The API and the application layer change state only by messaging workflows: their
+    // contracts (messages.ts, search attributes, task queues), never their implementation.
+    files: ['api/**/*.ts', 'services/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
