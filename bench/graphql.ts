@@ -172,11 +172,8 @@ function searchSql(text: string): [string, unknown[]] {
   const digits = text.replace(/\D/g, '');
   const phone = /^\+?[\d\s-]{5,}$/.test(text);
   const like = `%${text}%`;
-  const tsv = {
-    i: `to_tsvector('english', coalesce(subject, '') || ' ' || coalesce(message, ''))`,
-    t: `to_tsvector('english', subject || ' ' || replace(type, '_', ' '))`,
-    x: `to_tsvector('english', summary || ' ' || replace(type, '_', ' '))`,
-  };
+  // The stored, indexed documents (Migration20261125090000_search_vectors), as the read model uses.
+  const tsv = { i: 'search_vector', t: 'search_vector', x: 'search_vector' };
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text);
   const spaced = /\s/.test(text);
   const contact = (name: string, mail: string, phoneColumn: string) => phone ? `regexp_replace(${phoneColumn}, '\\D', '', 'g') LIKE $2`

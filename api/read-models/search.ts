@@ -1,8 +1,9 @@
 /**
  * Unified search (seed §5) in one SQL statement (and a second, for near spellings, only when the
  * first finds nothing): one UNION branch per kind the viewer may read, each
- * answering from the trigram / full-text indexes of Migration20261124190000_search_indexes (the
- * expressions below must stay the same as there) or, for a ref, from the ref's unique index. Each
+ * answering from the trigram indexes of Migration20261124190000_search_indexes (the expressions
+ * below must stay the same as there), the stored search vectors of
+ * Migration20261125090000_search_vectors, or, for a ref, from the ref's unique index. Each
  * statement is sent prepared, its values bound (statements.ts).
  *
  * Each branch takes at most CANDIDATES matches (newest first), scores them and keeps the best
@@ -167,10 +168,11 @@ function policy(s: Statement, scope: SearchScope, alias: string): string {
   return scope.ownOrUnassignedOnly ? `AND (${alias}.assigned_to = ${s.bind(scope.viewerId)} OR ${alias}.assigned_to IS NULL)` : '';
 }
 
+/** The stored, indexed documents (Migration20261125090000_search_vectors): nothing recomputes to_tsvector. */
 const TSV = {
-  inquiry: `to_tsvector('english', coalesce(i.subject, '') || ' ' || coalesce(i.message, ''))`,
-  task: `to_tsvector('english', t.subject || ' ' || replace(t.type, '_', ' '))`,
-  exception: `to_tsvector('english', x.summary || ' ' || replace(x.type, '_', ' '))`,
+  inquiry: 'i.search_vector',
+  task: 't.search_vector',
+  exception: 'x.search_vector',
 };
 
 /** Wraps a kind's scored candidates: its count and its best `first`. */
