@@ -217,7 +217,12 @@ async function profileReads(operatorId: string, operatorToken: string, ownerToke
   // What a read model sends: its SQL and parameters, as MikroORM would receive them.
   const capture = async (read: (em: never) => Promise<unknown>) => {
     const sent: Array<{ sql: string; params: unknown[] }> = [];
-    const fake = { getConnection: () => ({ execute: async (sql: string, params: unknown[]) => { sent.push({ sql, params }); return []; } }), getTransactionContext: () => undefined };
+    // Through MikroORM (`execute`, `?` placeholders) or prepared on its pool (statements.ts, `$n`).
+    const pool = { query: async (q: { text: string; values: unknown[] }) => { sent.push({ sql: q.text, params: q.values }); return { rows: [] }; } };
+    const fake = {
+      getConnection: () => ({ execute: async (sql: string, params: unknown[]) => { sent.push({ sql, params }); return []; }, getNativeClient: async () => pool }),
+      getTransactionContext: () => undefined,
+    };
     await read(fake as never).catch(() => undefined);
     return sent;
   };
@@ -225,7 +230,8 @@ async function profileReads(operatorId: string, operatorToken: string, ownerToke
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
   };
-  const inline = (sql: string, params: unknown[]) => orm.em.getPlatform().formatQuery(sql, params);
+  // A `$n` statement is inlined by substituting its values as MikroORM would have.
+  const inline = (sql: string, params: unknown[]) => orm.em.getPlatform().formatQuery(sql.replace(/\$\d+/g, '?'), params);
   const explain = async (name: string, sql: string, params: unknown[]) => {
     const plans: Array<{ planning: number; execution: number }> = [];
     for (let i = 0; i < 30; i++) {
