@@ -21,6 +21,7 @@ import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
 import { bearerToken, signingKey } from './auth/tokens.ts';
+import { createViewerCache, type ViewerCache } from './auth/viewer-cache.ts';
 import { graphqlLimits } from './http/graphql-limits.ts';
 import { healthHandler } from './http/health.ts';
 import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
@@ -50,6 +51,7 @@ export interface App {
   readonly url: string;
   readonly metrics: ApiMetrics;
   readonly realtime: RealtimeHub;
+  readonly viewers: ViewerCache;
   start(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -93,9 +95,10 @@ export function buildApp(deps: AppDeps): App {
   const limits = deps.limits ?? DEFAULT_API_LIMITS;
   const metrics = createApiMetrics();
   const key = signingKey(deps.jwtSecret);
-  const sessions = createSessions({ orm: deps.orm, key });
   const databaseUrl = deps.databaseUrl ?? deps.orm.config.get('clientUrl');
   if (!databaseUrl) throw new Error('buildApp needs the database URL for its realtime connection');
+  const viewers = createViewerCache({ databaseUrl, logger: deps.logger });
+  const sessions = createSessions({ orm: deps.orm, key, viewers });
   const realtime = createRealtimeHub({ databaseUrl, logger: deps.logger, registry: metrics.registry, options: deps.realtime });
   const connectionAuth = createConnectionAuth({ sessions, key, hub: realtime });
   const app = express();
@@ -208,8 +211,9 @@ export function buildApp(deps: AppDeps): App {
     },
     metrics,
     realtime,
+    viewers,
     async start(host, port) {
-      await realtime.start();
+      await Promise.all([realtime.start(), viewers.start()]);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -229,7 +233,7 @@ export function buildApp(deps: AppDeps): App {
       await closed;
       clearTimeout(force);
       await healthConnection.close();
-      await realtime.stop();
+      await Promise.all([realtime.stop(), viewers.stop()]);
     },
   };
 }

@@ -13,7 +13,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import pg from 'pg';
+import type { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import { buildApp } from '../api/app.ts';
+import { createSessions } from '../api/auth/sessions.ts';
+import { signingKey, verifyAccessToken } from '../api/auth/tokens.ts';
+import { readActionCenter } from '../api/read-models/action-center.ts';
+import { runSearch } from '../api/read-models/search.ts';
 import { openOrm } from '../db/orm.ts';
 import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
@@ -125,6 +130,13 @@ function fixtureStatements(operatorId: string): Array<[string, string]> {
   ];
 }
 
+/** The measured GraphQL Action Center query. */
+const AC_QUERY = `{ actionCenter(first: 20) { counts { urgent high normal total breached completedToday }
+  groups { name totalCount hasNextPage endCursor items {
+    kind id ref title type severity priority status group assigneeId slaDeadlineAt slaRemainingSeconds slaBreached createdAt
+    entity { type id ref summary status clientName clientEmail clientPhone startAt }
+    quickActions { kind label mutation entityType entityId toStatus assigneeId } } } } }`;
+
 /** The Action Center's result written by hand: the same items, order, entity columns and counts. */
 const ACTION_CENTER_SQL = `
   WITH mine AS (
@@ -160,11 +172,8 @@ function searchSql(text: string): [string, unknown[]] {
   const digits = text.replace(/\D/g, '');
   const phone = /^\+?[\d\s-]{5,}$/.test(text);
   const like = `%${text}%`;
-  const tsv = {
-    i: `to_tsvector('english', coalesce(subject, '') || ' ' || coalesce(message, ''))`,
-    t: `to_tsvector('english', subject || ' ' || replace(type, '_', ' '))`,
-    x: `to_tsvector('english', summary || ' ' || replace(type, '_', ' '))`,
-  };
+  // The stored, indexed documents (Migration20261125090000_search_vectors), as the read model uses.
+  const tsv = { i: 'search_vector', t: 'search_vector', x: 'search_vector' };
   const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(text);
   const spaced = /\s/.test(text);
   const contact = (name: string, mail: string, phoneColumn: string) => phone ? `regexp_replace(${phoneColumn}, '\\D', '', 'g') LIKE $2`
@@ -190,6 +199,83 @@ function searchSql(text: string): [string, unknown[]] {
   [like, `%${digits}%`, text]];
 }
 
+/**
+ * BENCH_PROFILE=1: where a read request's time goes, piece by piece, in this process (p50 / p95 of
+ * 200 calls each): the viewer's session check, the read models through MikroORM, their statements
+ * sent with pg directly (as MikroORM sends them, parameters inlined; with bound parameters; as named
+ * prepared statements), and PostgreSQL's own planning and execution times (EXPLAIN ANALYZE).
+ */
+async function profileReads(operatorId: string, operatorToken: string, ownerToken: string, texts: string[]): Promise<void> {
+  const key = signingKey(JWT_SECRET);
+  const sessions = createSessions({ orm, key });
+  const pool = await (orm.em.getConnection() as PostgreSqlConnection).getNativeClient();
+  const show = async (name: string, run: (i: number) => Promise<unknown>, count = 200) => {
+    for (let i = 0; i < 20; i++) await run(i);
+    const ms = await timedRuns(count, async (i) => void (await run(i)));
+    log(`profile ${name}: p50 ${round(percentile(ms, 50))} ms p95 ${round(percentile(ms, 95))} ms`);
+  };
+  // What a read model sends: its SQL and parameters, as MikroORM would receive them.
+  const capture = async (read: (em: never) => Promise<unknown>) => {
+    const sent: Array<{ sql: string; params: unknown[] }> = [];
+    // Through MikroORM (`execute`, `?` placeholders) or prepared on its pool (statements.ts, `$n`).
+    const pool = { query: async (q: { text: string; values: unknown[] }) => { sent.push({ sql: q.text, params: q.values }); return { rows: [] }; } };
+    const fake = {
+      getConnection: () => ({ execute: async (sql: string, params: unknown[]) => { sent.push({ sql, params }); return []; }, getNativeClient: async () => pool }),
+      getTransactionContext: () => undefined,
+    };
+    await read(fake as never).catch(() => undefined);
+    return sent;
+  };
+  const positional = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  // A `$n` statement is inlined by substituting its values as MikroORM would have.
+  const inline = (sql: string, params: unknown[]) => orm.em.getPlatform().formatQuery(sql.replace(/\$\d+/g, '?'), params);
+  const explain = async (name: string, sql: string, params: unknown[]) => {
+    const plans: Array<{ planning: number; execution: number }> = [];
+    for (let i = 0; i < 30; i++) {
+      const { rows } = await pool.query<{ 'QUERY PLAN': Array<{ 'Planning Time': number; 'Execution Time': number }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+      const plan = rows[0]!['QUERY PLAN'][0]!;
+      plans.push({ planning: plan['Planning Time'], execution: plan['Execution Time'] });
+    }
+    log(`profile ${name} in PostgreSQL: planning p50 ${round(percentile(plans.map((p) => p.planning), 50))} ms, execution p50 ${round(percentile(plans.map((p) => p.execution), 50))} ms`);
+  };
+
+  await show('JWT verify', () => verifyAccessToken(operatorToken, key));
+  await show('sessions.viewer (JWT + session check)', () => sessions.viewer(operatorToken));
+  await show('HTTP { me { id } }', async () => {
+    await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` }, body: '{"query":"{ me { id } }"}' }).then((r) => r.text());
+  });
+
+  const acQuery = { viewerId: operatorId, includeTasks: true, includeExceptions: true, first: 20 };
+  await show('readActionCenter via MikroORM', () => readActionCenter(orm.em.fork(), acQuery));
+  const [ac] = await capture((em) => readActionCenter(em, acQuery));
+  await show('Action Center SQL via pg, inlined', () => pool.query(inline(ac!.sql, ac!.params)));
+  await show('Action Center SQL via pg, bound', () => pool.query(positional(ac!.sql), ac!.params));
+  await show('Action Center SQL via pg, named', () => pool.query({ name: 'profile-ac', text: positional(ac!.sql), values: ac!.params }));
+  await show('Action Center floor SQL', () => db.query(ACTION_CENTER_SQL, [operatorId]));
+  await explain('Action Center read model', positional(ac!.sql), ac!.params);
+  await explain('Action Center floor', ACTION_CENTER_SQL, [operatorId]);
+  const acHttp = async (token: string) => fetch(`${url}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: AC_QUERY }),
+  }).then((r) => r.text());
+  await show('HTTP actionCenter', () => acHttp(operatorToken));
+
+  const ownerViewer = await sessions.viewer(ownerToken);
+  const scope = { viewerId: ownerViewer!.id, kinds: ['booking', 'inquiry', 'client', 'model', 'task', 'exception'] as const, ownOrUnassignedOnly: false, searchContacts: true, first: 5 };
+  for (const text of texts) {
+    const statements = await capture((em) => runSearch(em, text, scope));
+    const first = statements[0];
+    if (!first) continue;
+    log(`profile search "${text}": ${statements.length} statement(s), ${first.sql.length} chars, ${first.params.length} parameters`);
+    await show(`  runSearch via MikroORM "${text}"`, () => runSearch(orm.em.fork(), text, scope), 40);
+    await show(`  via pg, inlined`, () => pool.query(inline(first.sql, first.params)), 40);
+    await show(`  via pg, bound`, () => pool.query(positional(first.sql), first.params), 40);
+    await explain(`  search "${text}"`, positional(first.sql), first.params);
+  }
+}
+
 /** Ends a scaled-down run before it records anything. */
 class SmokeRunDone extends Error {}
 
@@ -199,9 +285,10 @@ const connection = await Connection.connect({ address: servers.temporalAddress }
 const temporal = new TemporalClient({ connection });
 const db = new pg.Client({ connectionString: servers.databaseUrl });
 await db.connect();
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const app = buildApp({
   orm, temporal, temporalAddress: servers.temporalAddress, namespace: 'default', logger: createLogger({ level: 'warn', service: 'bench' }),
-  production: false, jwtSecret: 'bench-secret-bench-secret-bench-secret-0123',
+  production: false, jwtSecret: JWT_SECRET,
 });
 const url = await app.start('127.0.0.1', 0);
 
@@ -239,11 +326,7 @@ try {
   const operatorToken = await login('lukas@virel.local');
   const ownerToken = await login('owner@virel.local');
 
-  const AC = `{ actionCenter(first: 20) { counts { urgent high normal total breached completedToday }
-    groups { name totalCount hasNextPage endCursor items {
-      kind id ref title type severity priority status group assigneeId slaDeadlineAt slaRemainingSeconds slaBreached createdAt
-      entity { type id ref summary status clientName clientEmail clientPhone startAt }
-      quickActions { kind label mutation entityType entityId toStatus assigneeId } } } } }`;
+  const AC = AC_QUERY;
   const acSample = (await post(AC, {}, operatorToken)).actionCenter as { counts: Record<string, number> };
   log(`operator's Action Center: ${JSON.stringify(acSample.counts)}`);
   const [floorCheck] = (await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${ACTION_CENTER_SQL}) x`, [operatorId])).rows;
@@ -283,6 +366,8 @@ try {
   const operatorSearchMs = await timedRuns(Math.round(SAMPLES / 2), async (i) => void (await post(SEARCH, { text: TEXTS[i % TEXTS.length] }, operatorToken)));
   for (const [text, ms] of perText) log(`search "${text}": p50 ${round(percentile(ms, 50))} ms p95 ${round(percentile(ms, 95))} ms`);
   log(`search p50 ${round(percentile(searchMs, 50))} ms p95 ${round(percentile(searchMs, 95))} ms; SQL p50 ${round(percentile(searchSqlMs, 50))} ms p95 ${round(percentile(searchSqlMs, 95))} ms`);
+
+  if (process.env.BENCH_PROFILE) await profileReads(operatorId, operatorToken, ownerToken, TEXTS);
 
   const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
   const machineLine = machine(`PostgreSQL ${version} (embedded)`);

@@ -11,6 +11,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { AuditLog, RefreshToken, User } from '../../db/entities/index.ts';
 import { rateLimited, unauthenticated } from '../../domain/errors.ts';
 import { REFRESH_TOKEN_TTL_MS, hashRefreshToken, issueAccessToken, newRefreshToken, verifyAccessToken } from './tokens.ts';
+import type { ViewerCache } from './viewer-cache.ts';
 
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMinutes: 15 } as const;
 /** Failed logins for unknown emails are audited against this id. */
@@ -74,7 +75,11 @@ async function notifyRevoked(em: EntityManager, revoked: RevokedSessions): Promi
   await em.getConnection().execute('SELECT pg_notify(?, ?)', [SESSIONS_CHANNEL, JSON.stringify(revoked)], 'get', em.getTransactionContext());
 }
 
-export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
+/**
+ * `viewers`: the process's viewer cache (api/auth/viewer-cache.ts), which the NOTIFYs here and in
+ * notifyViewerChanged keep true; without it every request queries its session.
+ */
+export function createSessions(deps: { orm: MikroORM; key: Uint8Array; viewers?: ViewerCache }) {
   async function start(em: EntityManager, user: User, familyId: string, client: ClientInfo): Promise<Session> {
     const refreshToken = newRefreshToken();
     const refreshTokenExpiresAt = new Date(Date.now() + REFRESH_TOKEN_TTL_MS);
@@ -160,7 +165,8 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array }) {
     async viewer(accessToken: string): Promise<Viewer | undefined> {
       const claims = await verifyAccessToken(accessToken, deps.key);
       if (!claims) return undefined;
-      return loadViewer(deps.orm.em.fork(), claims.userId, claims.sessionId);
+      const load = () => loadViewer(deps.orm.em.fork(), claims.userId, claims.sessionId);
+      return deps.viewers ? deps.viewers.get(claims.userId, claims.sessionId, load) : load();
     },
   };
 }

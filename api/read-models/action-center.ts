@@ -9,6 +9,7 @@ import { ACTION_GROUPS, type ActionGroup } from '../../domain/action-items.ts';
 import { sqlList } from '../../domain/formats.ts';
 import { OPEN_EXCEPTION_STATUSES, OPEN_TASK_STATUSES } from '../../domain/lifecycles.ts';
 import { badCursor } from '../graphql/connection.ts';
+import { Params, queryRows } from './statements.ts';
 
 /** Midnight for "completed today": the agency works on London time. */
 export const AGENCY_TIME_ZONE = 'Europe/London';
@@ -108,16 +109,13 @@ export interface ActionCenterQuery {
 const RANK = (column: string) => `CASE ${column} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'low' THEN 3 ELSE 2 END`;
 
 /**
- * One round trip. `counts` always yields one row; the page rows are left-joined to it, so an
+ * One round trip, a prepared statement (statements.ts). `counts` always yields one row; the page rows are left-joined to it, so an
  * empty Action Center still returns its counts. The sort key is a row value of non-null
  * columns, so the keyset cursor is one row comparison.
  */
 export async function readActionCenter(em: EntityManager, q: ActionCenterQuery): Promise<ActionCenterRead> {
-  const params: unknown[] = [];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return '?';
-  };
+  const params = new Params();
+  const bind = (value: unknown) => params.bind(value);
   const me = q.viewerId;
   // Called where its text goes: placeholders bind in the order they appear.
   const pageWhere = () => {
@@ -194,7 +192,7 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
         SELECT NULL, NULL, NULL, c.full_name, c.full_name, c.email, c.phone FROM clients c WHERE p.entity_type = 'client' AND c.id = p.entity_id
       ) o ON true
      ORDER BY CASE p.grp WHEN 'URGENT' THEN 0 WHEN 'HIGH' THEN 1 ELSE 2 END, p.rn`;
-  const rows = await em.getConnection().execute<Array<ActionCenterCountsRow & Partial<ActionItemRow> & { rn: number | null }>>(sql, params, 'all');
+  const rows = await queryRows<ActionCenterCountsRow & Partial<ActionItemRow> & { rn: number | null }>(em, sql, params);
   const first = rows[0];
   const counts: ActionCenterCountsRow = {
     urgent: first?.urgent ?? 0, high: first?.high ?? 0, normal: first?.normal ?? 0, total: first?.total ?? 0,

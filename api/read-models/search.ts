@@ -1,8 +1,10 @@
 /**
  * Unified search (seed §5) in one SQL statement (and a second, for near spellings, only when the
  * first finds nothing): one UNION branch per kind the viewer may read, each
- * answering from the trigram / full-text indexes of Migration20261124190000_search_indexes (the
- * expressions below must stay the same as there) or, for a ref, from the ref's unique index.
+ * answering from the trigram indexes of Migration20261124190000_search_indexes (the expressions
+ * below must stay the same as there), the stored search vectors of
+ * Migration20261125090000_search_vectors, or, for a ref, from the ref's unique index. Each
+ * statement is sent prepared, its values bound (statements.ts).
  *
  * Each branch takes at most CANDIDATES matches (newest first), scores them and keeps the best
  * `first`: ranking is exact among those, and counts say "100+" past that. That bounds the work
@@ -10,6 +12,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AGENCY_TIME_ZONE } from './action-center.ts';
+import { Params, queryRows } from './statements.ts';
 
 export const SEARCH_KINDS = ['booking', 'inquiry', 'client', 'model', 'task', 'exception'] as const;
 export type SearchKind = (typeof SEARCH_KINDS)[number];
@@ -61,13 +64,8 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** Phone-like text ("+44 7700 900123", "07700-900123"): matched on digits. */
 const PHONE = /^\+?[\d\s().-]{5,}$/;
 
-class Statement {
-  readonly params: unknown[] = [];
-  bind(value: unknown): string {
-    this.params.push(value);
-    return '?';
-  }
-}
+/** A statement's bound values (statements.ts): sent as a named prepared statement. */
+class Statement extends Params {}
 
 interface Terms {
   readonly text: string;
@@ -170,10 +168,11 @@ function policy(s: Statement, scope: SearchScope, alias: string): string {
   return scope.ownOrUnassignedOnly ? `AND (${alias}.assigned_to = ${s.bind(scope.viewerId)} OR ${alias}.assigned_to IS NULL)` : '';
 }
 
+/** The stored, indexed documents (Migration20261125090000_search_vectors): nothing recomputes to_tsvector. */
 const TSV = {
-  inquiry: `to_tsvector('english', coalesce(i.subject, '') || ' ' || coalesce(i.message, ''))`,
-  task: `to_tsvector('english', t.subject || ' ' || replace(t.type, '_', ' '))`,
-  exception: `to_tsvector('english', x.summary || ' ' || replace(x.type, '_', ' '))`,
+  inquiry: 'i.search_vector',
+  task: 't.search_vector',
+  exception: 'x.search_vector',
 };
 
 /** Wraps a kind's scored candidates: its count and its best `first`. */
@@ -293,7 +292,7 @@ const NAMED_KINDS: readonly SearchKind[] = ['booking', 'inquiry', 'client', 'mod
 
 async function execute(em: EntityManager, s: Statement, branches: string[]): Promise<SearchRow[]> {
   if (branches.length === 0) return [];
-  const rows = await em.getConnection().execute<SearchRow[]>(branches.join('\nUNION ALL\n'), s.params, 'all');
+  const rows = await queryRows<SearchRow>(em, branches.join('\nUNION ALL\n'), s);
   return rows.map((r) => ({ ...r, score: Number(r.score), kind_count: Number(r.kind_count) }));
 }
 

@@ -1,7 +1,7 @@
 /**
  * Users, roles and permissions (seed §2, §6.1). Disabling a user or taking a role away ends their
  * sessions in the same transaction (the NOTIFY closes their sockets once it commits); every other
- * change applies from their next request, which reloads roles. The last active owner cannot be
+ * change applies from their next request (a NOTIFY drops their cached viewer). The last active owner cannot be
  * disabled or lose OWNER, and nobody grants (or takes away) permissions they do not hold. Staff
  * emails and phones are masked like clients' for viewers without pii.read.
  */
@@ -13,6 +13,7 @@ import { PERMISSIONS, ROLE_CODES, type PermissionCode } from '../../../domain/ac
 import { forbidden, invalidRequest } from '../../../domain/errors.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
+import { notifyViewerChanged } from '../../auth/viewer-cache.ts';
 import { recordAudit } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
@@ -129,6 +130,7 @@ async function setStatus(ctx: ResolverContext, id: string, target: 'active' | 'd
     }
     // users.status is an account flag, not a workflow lifecycle: a direct write is the design.
     await execute(em, 'UPDATE users SET status = ?, updated_at = now() WHERE id = ?', [target, id]);
+    await notifyViewerChanged(em, { userId: id });
     const revoked = target === 'disabled' ? await ctx.sessions.revokeUser(id, `disabled: ${reason ?? 'no reason given'}`, em) : 0;
     await recordAudit(em, {
       viewer, client: ctx.client, action: target === 'disabled' ? 'DISABLE' : 'ENABLE', entityType: 'user', entityId: id,
@@ -205,6 +207,7 @@ export const userResolvers: Resolvers = {
         em.assign(user, { email: input.email ?? user.email, name: input.name ?? user.name, phone: input.phone === undefined ? user.phone : input.phone });
         if (passwordHash) user.passwordHash = passwordHash;
         await em.flush();
+        await notifyViewerChanged(em, { userId: user.id });
         // A new password ends the sessions opened with the old one.
         const revoked = passwordHash ? await ctx.sessions.revokeUser(user.id, 'password changed', em) : 0;
         await recordAudit(em, {
@@ -234,6 +237,7 @@ export const userResolvers: Resolvers = {
         if (!added.length && !removed.length) return;
         user.roles.set(next);
         await em.flush();
+        await notifyViewerChanged(em, { userId: user.id });
         // Losing a role ends the sessions, so open sockets stop receiving what it allowed.
         const revoked = removed.length ? await ctx.sessions.revokeUser(user.id, 'roles reduced', em) : 0;
         await recordAudit(em, {
@@ -269,6 +273,7 @@ export const userResolvers: Resolvers = {
         if (input.description !== undefined) role.description = input.description;
         if (input.permissions) role.permissions.set(await em.find(Permission, { code: { $in: input.permissions } }));
         await em.flush();
+        await notifyViewerChanged(em, { roleCode: role.code });
         const after = roleSnapshot(role);
         // Holders who lost a permission sign in again, as when they lose a role.
         const lost = old.some((code) => !after.permissions.includes(code));
