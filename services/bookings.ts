@@ -176,11 +176,14 @@ export function createBookingService(deps: ServiceDeps) {
         await commands.amend(handleOf(row), terms, { actor: actorOf(caller), transitionId: transitionIdOf(caller, ':amend'), reason: change.reason ?? undefined });
       }
       if (moves) await rescheduleThroughWorkflow(caller, row, { startAt, endAt, reason: change.reason });
-      if (notes !== undefined && notes !== (row.notesInternal ?? null)) {
+      const notesBefore = row.notesInternal ?? null;
+      if (notes !== undefined && notes !== notesBefore) {
         await em.transactional(async (tx) => {
-          await tx.getConnection().execute('UPDATE bookings SET notes_internal = ?, updated_at = now() WHERE id = ?', [notes, row.id], 'run', tx.getTransactionContext());
+          // Only the notes (and updated_at) are written: the workflow's columns are left as the workflow wrote them.
+          tx.assign(await tx.findOneOrFail(Booking, { id: row.id }), { notesInternal: notes });
+          await tx.flush();
           await recordEdit(tx, caller, {
-            action: 'UPDATE', entityType: 'booking', entityId: row.id, before: { notes_internal: row.notesInternal ?? null },
+            action: 'UPDATE', entityType: 'booking', entityId: row.id, before: { notes_internal: notesBefore },
             after: { notes_internal: notes }, metadata: change.reason ? { reason: change.reason } : undefined, timelineEvent: 'booking.updated',
           });
         });
