@@ -4,11 +4,15 @@
  * data) build them per unit of work and pass a Caller to each command.
  */
 import type { ServiceDeps } from './context.ts';
+import { createBookingService } from './bookings.ts';
+import { createInquiryService } from './inquiries.ts';
 import { createLifecycleService } from './lifecycle.ts';
 import { createWorkItemService } from './work-items.ts';
 
 export function createServices(deps: ServiceDeps) {
   return {
+    inquiries: createInquiryService(deps),
+    bookings: createBookingService(deps),
     lifecycle: createLifecycleService(deps),
     workItems: createWorkItemService(deps),
   };
