@@ -5,12 +5,14 @@
  */
 import type { ServiceDeps } from './context.ts';
 import { createLifecycleService } from './lifecycle.ts';
+import { createUserService } from './users.ts';
 import { createWorkItemService } from './work-items.ts';
 
 export function createServices(deps: ServiceDeps) {
   return {
     lifecycle: createLifecycleService(deps),
     workItems: createWorkItemService(deps),
+    users: createUserService(deps),
   };
 }
 
