@@ -4,6 +4,7 @@
  * data) build them per unit of work and pass a Caller to each command.
  */
 import type { ServiceDeps } from './context.ts';
+import { createClientService } from './clients.ts';
 import { createLifecycleService } from './lifecycle.ts';
 import { createUserService } from './users.ts';
 import { createWorkItemService } from './work-items.ts';
@@ -13,6 +14,7 @@ export function createServices(deps: ServiceDeps) {
     lifecycle: createLifecycleService(deps),
     workItems: createWorkItemService(deps),
     users: createUserService(deps),
+    clients: createClientService(deps),
   };
 }
 
