@@ -6,6 +6,7 @@
 import type { ServiceDeps } from './context.ts';
 import { createClientService } from './clients.ts';
 import { createLifecycleService } from './lifecycle.ts';
+import { createModelService } from './models.ts';
 import { createUserService } from './users.ts';
 import { createWorkItemService } from './work-items.ts';
 
@@ -15,6 +16,7 @@ export function createServices(deps: ServiceDeps) {
     workItems: createWorkItemService(deps),
     users: createUserService(deps),
     clients: createClientService(deps),
+    models: createModelService(deps),
   };
 }
 
