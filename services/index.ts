@@ -5,6 +5,7 @@
  */
 import type { ServiceDeps } from './context.ts';
 import { createClientService } from './clients.ts';
+import { createDirectoryService } from './directories.ts';
 import { createLifecycleService } from './lifecycle.ts';
 import { createModelService } from './models.ts';
 import { createUserService } from './users.ts';
@@ -17,6 +18,7 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(deps),
     clients: createClientService(deps),
     models: createModelService(deps),
+    directories: createDirectoryService(deps),
   };
 }
 
