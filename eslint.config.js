@@ -9,7 +9,7 @@ const MAY_IMPORT = {
   domain: [],
   workflows: ['domain', 'activities'], // activities as types only (rule below)
   db: ['domain', 'platform'],
-  services: ['domain', 'db', 'workflows'], // workflow message modules only (rule below)
+  services: ['domain', 'db', 'workflows', 'platform'], // workflow message modules only (rule below)
   activities: ['domain', 'db', 'services', 'workflows', 'platform'], // workflow messages and failures only
   api: ['services', 'domain', 'db', 'workflows', 'platform'], // workflow message modules only
   platform: ['domain'],

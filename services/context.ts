@@ -14,6 +14,14 @@ export interface ServiceDeps {
   /** A unit of work (the API forks one per request). */
   readonly em: EntityManager;
   readonly temporal: Client;
+  /** Ends a user's sessions in the caller's transaction (disabled, password or roles changed). */
+  readonly sessions: SessionRevoker;
+}
+
+/** The part of sign-in sessions the services use (api/auth/sessions.ts implements it). */
+export interface SessionRevoker {
+  /** Revokes every open session of the user inside `em`'s transaction; the number revoked. */
+  revokeUser(userId: string, reason: string, em: EntityManager): Promise<number>;
 }
 
 export interface Caller {
@@ -23,6 +31,8 @@ export interface Caller {
    * execution id); absent for a one-off request.
    */
   readonly requestKey?: string | undefined;
+  /** Where the request came from (address, user agent), recorded on audit rows; absent off-request. */
+  readonly origin?: { readonly ip: string | null; readonly userAgent: string | null } | undefined;
 }
 
 /** Who is recorded as acting: the user, or the platform itself. */

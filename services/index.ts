@@ -6,7 +6,11 @@
 import type { ServiceDeps } from './context.ts';
 import { createBookingService } from './bookings.ts';
 import { createInquiryService } from './inquiries.ts';
+import { createClientService } from './clients.ts';
+import { createDirectoryService } from './directories.ts';
 import { createLifecycleService } from './lifecycle.ts';
+import { createModelService } from './models.ts';
+import { createUserService } from './users.ts';
 import { createWorkItemService } from './work-items.ts';
 
 export function createServices(deps: ServiceDeps) {
@@ -15,6 +19,10 @@ export function createServices(deps: ServiceDeps) {
     bookings: createBookingService(deps),
     lifecycle: createLifecycleService(deps),
     workItems: createWorkItemService(deps),
+    users: createUserService(deps),
+    clients: createClientService(deps),
+    models: createModelService(deps),
+    directories: createDirectoryService(deps),
   };
 }
 

@@ -19,22 +19,13 @@
  *   a reconnect starts empty, since notifications may have been missed meanwhile.
  * - A TTL bounds an entry's life anyway (a change written without its NOTIFY, by hand).
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import type { Logger } from '../../platform/logger.ts';
 import { createListener } from '../realtime/listener.ts';
 import { SESSIONS_CHANNEL, type Viewer } from './sessions.ts';
+import { VIEWERS_CHANNEL } from '../../db/viewer-changes.ts';
 
-/** The NOTIFY channel on which a change to a viewer (user or role) is announced to every API process. */
-export const VIEWERS_CHANNEL = 'virel_viewers';
-
-/** What changed: one user (status, name, email, roles), or a role's permissions (its holders). */
-export type ViewerChange = { readonly userId: string } | { readonly roleCode: string };
-
-/** NOTIFY in the caller's transaction, if any: heard only once the change commits. */
-export async function notifyViewerChanged(em: EntityManager, change: ViewerChange): Promise<void> {
-  await em.getConnection().execute('SELECT pg_notify(?, ?)', [VIEWERS_CHANNEL, JSON.stringify(change)], 'get', em.getTransactionContext());
-}
+export { VIEWERS_CHANNEL, notifyViewerChanged, type ViewerChange } from '../../db/viewer-changes.ts';
 
 export interface ViewerCacheOptions {
   readonly databaseUrl: string;

@@ -1,43 +1,5 @@
 /**
- * The audit row of a non-lifecycle write (users, roles, catalogue, clients, directories), written
- * by the change log (db/change-log.ts) in the caller's transaction so the change and its record
- * commit together or not at all. Lifecycle changes are audited by the transition store instead.
+ * The audit row of a non-lifecycle write: moved to the application layer
+ * (services/audit-records.ts); re-exported for the resolvers that still write directly.
  */
-import { Utils, wrap } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { writeChange } from '../../db/change-log.ts';
-import type { JsonObject } from '../../db/entities/columns.ts';
-import type { ClientInfo, Viewer } from '../auth/sessions.ts';
-
-export interface AuditEntry {
-  readonly viewer: Pick<Viewer, 'id'>;
-  /** CREATE, UPDATE, DELETE, or a specific verb: DISABLE, ROLES_CHANGE, STATUS_CHANGE … */
-  readonly action: string;
-  readonly entityType: string;
-  readonly entityId: string;
-  readonly before?: object | null;
-  readonly after?: object | null;
-  readonly metadata?: JsonObject | null;
-  /** The request's address and user agent, when there is a request. */
-  readonly client?: ClientInfo | null;
-}
-
-/** A JSON snapshot of an entity (hidden properties such as password hashes left out) or plain object. */
-export function snapshot(value: object | null | undefined): JsonObject | null {
-  if (!value) return null;
-  const plain = Utils.isEntity(value) ? wrap(value).toObject() : value;
-  return JSON.parse(JSON.stringify(plain)) as JsonObject;
-}
-
-export async function recordAudit(em: EntityManager, entry: AuditEntry): Promise<void> {
-  await writeChange(em, {
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    transitionId: null,
-    actor: { type: 'user', userId: entry.viewer.id },
-    audit: {
-      action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null,
-      ip: entry.client?.ip ?? null, userAgent: entry.client?.userAgent ?? null,
-    },
-  });
-}
+export { recordAudit, snapshot, type AuditEntry } from '../../services/audit-records.ts';

@@ -4,9 +4,8 @@
  * reads the same in every area and never surfaces as an internal error. The errors are
  * DomainErrors (domain/errors.ts); api/graphql/errors.ts maps them to GraphQL.
  */
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
-import { conflict, invalidInput, type DomainError } from '../../domain/errors.ts';
+import { invalidInput, type DomainError } from '../../domain/errors.ts';
 import { MONEY_HINT, MONEY_PATTERN, PHONE_PATTERN, normalizeAmount, normalizePhone } from '../../domain/formats.ts';
 
 export { conflict, invalidInput, notFound } from '../../domain/errors.ts';
@@ -27,22 +26,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 
 export const isUuid = (id: string | null | undefined): id is string => typeof id === 'string' && z.uuid().safeParse(id).success;
 
-/**
- * Runs a write; a unique violation (two requests racing past the pre-check, or no pre-check)
- * becomes CONFLICT on the field whose constraint name it matches.
- */
-export async function uniquely<T>(write: () => Promise<T>, fields: Record<string, string>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    const text = error.message;
-    const field = Object.keys(fields).find((f) => text.includes(`_${snake(f)}_`) || text.includes(`_${snake(f)}"`) || text.includes(`(${snake(f)})`));
-    throw conflict(field ? (fields[field] as string) : 'That would duplicate an existing record.', field);
-  }
-}
-
-const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** Unique violations as CONFLICT: in the application layer (services/unique-writes.ts). */
+export { uniquely } from '../../services/unique-writes.ts';
 
 /** Reusable field shapes. */
 export const text = (max: number) => z.string().trim().min(1).max(max);

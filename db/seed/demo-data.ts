@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { hash } from '@node-rs/argon2';
 import type { RoleCode } from '../../domain/access.ts';
+import { hashPassword } from '../../platform/passwords.ts';
 import {
   Attribute, AttributeValue, CallRate, Category, Client, Integration, Location, Model, ModelStats, type Role, Service, User,
 } from '../entities/index.ts';
@@ -29,13 +29,8 @@ const DEMO_USERS: ReadonlyArray<[RoleCode, string, string]> = [
   ['READ_ONLY', 'Rita Readonly', 'readonly@virel.local'],
 ];
 
-/** `Algorithm.Argon2id` of @node-rs/argon2: a const enum, which type stripping cannot inline. */
-const ARGON2ID = 2;
-
-/** argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes). */
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, { algorithm: ARGON2ID as never, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-}
+/** Re-exported for the tests that insert users directly. */
+export { hashPassword };
 
 export async function seedDemoUsers(em: EntityManager, roles: Map<RoleCode, Role>): Promise<DemoCredential[]> {
   const credentials: DemoCredential[] = [];

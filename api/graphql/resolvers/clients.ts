@@ -4,14 +4,13 @@
  * spell them out (partial matches only on the name, contacts only when given in full). The money
  * a client has paid is a finance field: payments.read only.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { Client } from '../../../db/entities/index.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
-import { recordAudit } from '../audit-trail.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, email, invalidInput, isUuid, likePattern, notFound, optionalText, parseInput, phone, uniquely } from '../validation.ts';
+import { callerOf, servicesOf } from '../services.ts';
+import { email, isUuid, likePattern, optionalText, parseInput, phone } from '../validation.ts';
 
 const CHANNELS = ['web', 'telegram', 'whatsapp', 'phone'] as const;
 const tags = z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'letters, digits, _ and -, at most 40'))
@@ -34,19 +33,7 @@ const updateClientInput = z.object({
   tags: tags.nullish(),
 });
 
-const EMAIL_TAKEN = 'Another client already has this email.';
 const digitsOf = (value: string) => value.replace(/[^\d+]/g, '');
-
-async function assertEmailFree(em: EntityManager, address: string | null | undefined, exceptId?: string): Promise<void> {
-  if (!address) return;
-  const holder = await em.findOne(Client, { email: address });
-  if (holder && holder.id !== exceptId) throw conflict(EMAIL_TAKEN, 'email');
-}
-
-const snapshotOf = (row: Client) => ({
-  id: row.id, fullName: row.fullName ?? null, email: row.email ?? null, phone: row.phone ?? null,
-  preferredChannel: row.preferredChannel ?? null, tags: row.tags ?? [],
-});
 
 export const clientResolvers: Resolvers = {
   Query: {
@@ -79,32 +66,12 @@ export const clientResolvers: Resolvers = {
     async createClient(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'clients.write');
       const input = parseInput(createClientInput, args.input);
-      const id = await uniquely(() => ctx.em.fork().transactional(async (em) => {
-        await assertEmailFree(em, input.email);
-        const row = em.create(Client, input);
-        await em.flush();
-        await recordAudit(em, { viewer, client: ctx.client, action: 'CREATE', entityType: 'client', entityId: row.id, after: snapshotOf(row) });
-        return row.id;
-      }), { email: EMAIL_TAKEN });
-      return ctx.em.fork().findOneOrFail(Client, { id });
+      return servicesOf(ctx).clients.createClient(callerOf(ctx, viewer), input);
     },
     async updateClient(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'clients.write');
       const input = parseInput(updateClientInput, args.input);
-      await uniquely(() => ctx.em.fork().transactional(async (em) => {
-        const row = isUuid(args.id) ? await em.findOne(Client, { id: args.id }) : null;
-        if (!row) throw notFound('client', args.id);
-        const before = snapshotOf(row);
-        if (input.email && input.email !== row.email) await assertEmailFree(em, input.email, row.id);
-        const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-        em.assign(row, changes);
-        const after = snapshotOf(row);
-        // Clearing the last contact detail would leave a client nobody can reach or recognise.
-        if (!after.fullName && !after.email && !after.phone) throw invalidInput('fullName', 'a client needs a name, an email or a phone');
-        await em.flush();
-        await recordAudit(em, { viewer, client: ctx.client, action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
-      }), { email: EMAIL_TAKEN });
-      return ctx.em.fork().findOneOrFail(Client, { id: args.id });
+      return servicesOf(ctx).clients.updateClient(callerOf(ctx, viewer), args.id, input);
     },
   },
   Client: {

@@ -5,16 +5,17 @@
  * tables have no created_at. A row still referred to (by a model, a booking, a rate …) cannot be
  * deleted: CONFLICT names the referrers, and archiving (status: archived) is the way out.
  */
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgresql';
+import type { EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { Attribute, AttributeValue, CallRate, Category, Location, Service } from '../../../db/entities/index.ts';
+import { AttributeValue, Location, type Attribute, type CallRate, type Category, type Service } from '../../../db/entities/index.ts';
 import type { PermissionCode } from '../../../domain/access.ts';
+import { DIRECTORIES, type Directory } from '../../../services/directories.ts';
 import { requirePermission } from '../../auth/authorize.ts';
-import { recordAudit, snapshot } from '../audit-trail.ts';
 import type { ResolverContext } from '../context.ts';
 import { badCursor, pageSize } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
-import { conflict, invalidInput, isUuid, likePattern, money, notFound, optionalText, parseInput, slug, text, uniquely } from '../validation.ts';
+import { callerOf, servicesOf } from '../services.ts';
+import { invalidInput, isUuid, likePattern, money, optionalText, parseInput, slug, text } from '../validation.ts';
 
 const READ: PermissionCode = 'directories.read';
 const WRITE: PermissionCode = 'directories.write';
@@ -26,23 +27,18 @@ const coordinate = (max: number) => z.number().min(-max).max(max).nullish().tran
 
 type Row = { id: string };
 
-/** What differs between directory kinds; the list / create / update / delete logic is shared. */
+/**
+ * What differs between directory kinds for the API: the entity listed, its input validation, its
+ * sort key and search columns. Writes are services/directories.ts.
+ */
 interface Kind<T extends Row> {
+  readonly directory: Directory;
   readonly entity: EntityName<T>;
-  readonly table: string;
-  /** The audit log's entity_type. */
-  readonly name: string;
   /** Lists are ordered by this column (then id), ascending. */
   readonly sortBy: keyof T & string;
   readonly search: ReadonlyArray<keyof T & string>;
   readonly create: z.ZodType<Record<string, unknown>>;
   readonly update: z.ZodType<Record<string, unknown>>;
-  /** Unique columns (the property name) and the CONFLICT message when taken. */
-  readonly unique: Readonly<Record<string, string>>;
-  /** Turns validated input into entity data (ids into references). */
-  readonly toData?: (em: EntityManager, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
-  /** Uniqueness scoped to a parent (attribute values per attribute). */
-  readonly scope?: (row: T) => Record<string, unknown>;
 }
 
 /** Update inputs: absent keys stay as they are. */
@@ -70,39 +66,29 @@ const callRateShape = {
   status,
 };
 
-async function callRateData(em: EntityManager, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const { locationId, ...rest } = input;
-  if (locationId === undefined) return rest;
-  if (locationId === null) return { ...rest, location: null };
-  const location = await em.findOne(Location, { id: locationId as string });
-  if (!location) throw invalidInput('locationId', `no location ${String(locationId)}`);
-  return { ...rest, location };
-}
-
 const SERVICES: Kind<Service> = {
-  entity: Service, table: 'services', name: 'service', sortBy: 'title', search: ['title', 'slug'],
-  create: z.object(serviceShape), update: partialOf(serviceShape), unique: { slug: 'Another service already has this slug.' },
+  directory: 'service', entity: DIRECTORIES.service.entity, sortBy: 'title', search: ['title', 'slug'],
+  create: z.object(serviceShape), update: partialOf(serviceShape),
 };
 const CATEGORIES: Kind<Category> = {
-  entity: Category, table: 'categories', name: 'category', sortBy: 'title', search: ['title', 'slug'],
-  create: z.object(categoryShape), update: partialOf(categoryShape), unique: { slug: 'Another category already has this slug.' },
+  directory: 'category', entity: DIRECTORIES.category.entity, sortBy: 'title', search: ['title', 'slug'],
+  create: z.object(categoryShape), update: partialOf(categoryShape),
 };
 const ATTRIBUTES: Kind<Attribute> = {
-  entity: Attribute, table: 'attributes', name: 'attribute', sortBy: 'name', search: ['code', 'name'],
-  create: z.object(attributeShape), update: partialOf(attributeShape), unique: { code: 'Another attribute already has this code.' },
+  directory: 'attribute', entity: DIRECTORIES.attribute.entity, sortBy: 'name', search: ['code', 'name'],
+  create: z.object(attributeShape), update: partialOf(attributeShape),
 };
 const ATTRIBUTE_VALUES: Kind<AttributeValue> = {
-  entity: AttributeValue, table: 'attribute_values', name: 'attribute_value', sortBy: 'value', search: ['value'],
-  create: z.object(attributeValueShape), update: partialOf(attributeValueShape), unique: { value: 'The attribute already has this value.' },
-  scope: (row) => ({ attribute: row.attribute.id }),
+  directory: 'attributeValue', entity: DIRECTORIES.attributeValue.entity, sortBy: 'value', search: ['value'],
+  create: z.object(attributeValueShape), update: partialOf(attributeValueShape),
 };
 const LOCATIONS: Kind<Location> = {
-  entity: Location, table: 'locations', name: 'location', sortBy: 'title', search: ['title', 'slug', 'county'],
-  create: z.object(locationShape), update: partialOf(locationShape), unique: { slug: 'Another location already has this slug.' },
+  directory: 'location', entity: DIRECTORIES.location.entity, sortBy: 'title', search: ['title', 'slug', 'county'],
+  create: z.object(locationShape), update: partialOf(locationShape),
 };
 const CALL_RATES: Kind<CallRate> = {
-  entity: CallRate, table: 'call_rates', name: 'call_rate', sortBy: 'durationMinutes', search: [],
-  create: z.object(callRateShape), update: partialOf(callRateShape), unique: {}, toData: callRateData,
+  directory: 'callRate', entity: DIRECTORIES.callRate.entity, sortBy: 'durationMinutes', search: [],
+  create: z.object(callRateShape), update: partialOf(callRateShape),
 };
 
 const defined = (value: Record<string, unknown>) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
@@ -149,79 +135,9 @@ async function list<T extends Row>(ctx: ResolverContext, kind: Kind<T>, args: Li
   };
 }
 
-async function rowOrFail<T extends Row>(em: EntityManager, kind: Kind<T>, id: string): Promise<T> {
-  const row = isUuid(id) ? await em.findOne(kind.entity, { id } as FilterQuery<T>) : null;
-  if (!row) throw notFound(kind.name, id);
-  return row;
-}
-
-async function assertUnique<T extends Row>(em: EntityManager, kind: Kind<T>, data: Record<string, unknown>, scope: Record<string, unknown>, exceptId?: string) {
-  for (const [field, message] of Object.entries(kind.unique)) {
-    if (data[field] === undefined) continue;
-    const taken = await em.count(kind.entity, { ...scope, [field]: data[field], id: { $ne: exceptId ?? null } } as FilterQuery<T>);
-    if (taken) throw conflict(message, field);
-  }
-}
-
-async function create<T extends Row>(ctx: ResolverContext, kind: Kind<T>, rawInput: unknown, parent: Record<string, unknown> = {}): Promise<T> {
-  const viewer = requirePermission(ctx.viewer, WRITE);
-  const input = defined(parseInput(kind.create, rawInput));
-  const id = await ctx.em.fork().transactional((em) => uniquely(async () => {
-    const data = { ...(kind.toData ? await kind.toData(em, input) : input), ...parent };
-    await assertUnique(em, kind, data, parent);
-    const row = em.create(kind.entity, data as never) as T;
-    await em.flush();
-    await recordAudit(em, { viewer, client: ctx.client, action: 'CREATE', entityType: kind.name, entityId: row.id, after: row });
-    return row.id;
-  }, kind.unique));
-  return ctx.em.fork().findOneOrFail(kind.entity, { id } as FilterQuery<T>);
-}
-
-async function update<T extends Row>(ctx: ResolverContext, kind: Kind<T>, id: string, rawInput: unknown): Promise<T> {
-  const viewer = requirePermission(ctx.viewer, WRITE);
-  const input = defined(parseInput(kind.update, rawInput));
-  await ctx.em.fork().transactional((em) => uniquely(async () => {
-    const row = await rowOrFail(em, kind, id);
-    const before = snapshot(row);
-    const data = defined(kind.toData ? await kind.toData(em, input) : input);
-    await assertUnique(em, kind, data, kind.scope?.(row) ?? {}, row.id);
-    em.assign(row, data as never);
-    await em.flush();
-    await recordAudit(em, { viewer, client: ctx.client, action: 'UPDATE', entityType: kind.name, entityId: row.id, before, after: row });
-  }, kind.unique));
-  return ctx.em.fork().findOneOrFail(kind.entity, { id } as FilterQuery<T>);
-}
-
-/** Every foreign key into the table, so a table added later is counted without changing this. */
-async function referrers(em: EntityManager, table: string, id: string): Promise<string[]> {
-  const keys = await em.getConnection().execute<Array<{ tbl: string; col: string }>>(`
-    SELECT c.conrelid::regclass::text AS tbl, a.attname AS col
-      FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-     WHERE c.contype = 'f' AND c.confrelid = ?::regclass`, [table], 'all', em.getTransactionContext());
-  const found: string[] = [];
-  for (const { tbl, col } of keys) {
-    const [row] = await em.getConnection().execute<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM ${tbl} WHERE "${col.replace(/"/g, '')}" = ?`, [id], 'all', em.getTransactionContext());
-    if (row?.n) found.push(`${row.n} in ${tbl.replace(/"/g, '')}`);
-  }
-  return found;
-}
-
-async function remove<T extends Row>(ctx: ResolverContext, kind: Kind<T>, id: string): Promise<string> {
-  const viewer = requirePermission(ctx.viewer, WRITE);
-  await ctx.em.fork().transactional(async (em) => {
-    const row = await rowOrFail(em, kind, id);
-    // Locked first: nothing can start referring to it between the count and the delete.
-    await em.getConnection().execute(`SELECT 1 FROM ${kind.table} WHERE id = ? FOR UPDATE`, [row.id], 'all', em.getTransactionContext());
-    const used = await referrers(em, kind.table, row.id);
-    if (used.length) throw conflict(`This ${kind.name.replace('_', ' ')} is in use (${used.join(', ')}): archive it instead (status: archived).`, 'id');
-    const before = snapshot(row);
-    em.remove(row);
-    await em.flush();
-    await recordAudit(em, { viewer, client: ctx.client, action: 'DELETE', entityType: kind.name, entityId: id, before });
-  });
-  return id;
-}
+/** Validated input for a new row, or for the changes to one. */
+const createInput = (kind: Pick<Kind<Row>, 'create'>, input: unknown) => defined(parseInput(kind.create, input));
+const updateInput = (kind: Pick<Kind<Row>, 'update'>, input: unknown) => defined(parseInput(kind.update, input));
 
 export const directoryResolvers: Resolvers = {
   Query: {
@@ -235,29 +151,24 @@ export const directoryResolvers: Resolvers = {
     },
   },
   Mutation: {
-    createService: (_, args, ctx) => create(ctx, SERVICES, args.input),
-    updateService: (_, args, ctx) => update(ctx, SERVICES, args.id, args.input),
-    deleteService: (_, args, ctx) => remove(ctx, SERVICES, args.id),
-    createCategory: (_, args, ctx) => create(ctx, CATEGORIES, args.input),
-    updateCategory: (_, args, ctx) => update(ctx, CATEGORIES, args.id, args.input),
-    deleteCategory: (_, args, ctx) => remove(ctx, CATEGORIES, args.id),
-    createAttribute: (_, args, ctx) => create(ctx, ATTRIBUTES, args.input),
-    updateAttribute: (_, args, ctx) => update(ctx, ATTRIBUTES, args.id, args.input),
-    deleteAttribute: (_, args, ctx) => remove(ctx, ATTRIBUTES, args.id),
-    async createAttributeValue(_, args, ctx) {
-      requirePermission(ctx.viewer, WRITE);
-      const attribute = isUuid(args.attributeId) ? await ctx.em.findOne(Attribute, { id: args.attributeId }) : null;
-      if (!attribute) throw notFound('attribute', args.attributeId);
-      return create(ctx, ATTRIBUTE_VALUES, args.input, { attribute: attribute.id });
-    },
-    updateAttributeValue: (_, args, ctx) => update(ctx, ATTRIBUTE_VALUES, args.id, args.input),
-    deleteAttributeValue: (_, args, ctx) => remove(ctx, ATTRIBUTE_VALUES, args.id),
-    createLocation: (_, args, ctx) => create(ctx, LOCATIONS, args.input),
-    updateLocation: (_, args, ctx) => update(ctx, LOCATIONS, args.id, args.input),
-    deleteLocation: (_, args, ctx) => remove(ctx, LOCATIONS, args.id),
-    createCallRate: (_, args, ctx) => create(ctx, CALL_RATES, args.input),
-    updateCallRate: (_, args, ctx) => update(ctx, CALL_RATES, args.id, args.input),
-    deleteCallRate: (_, args, ctx) => remove(ctx, CALL_RATES, args.id),
+    createService: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', createInput(SERVICES, args.input)),
+    updateService: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', args.id, updateInput(SERVICES, args.input)),
+    deleteService: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', args.id),
+    createCategory: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', createInput(CATEGORIES, args.input)),
+    updateCategory: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', args.id, updateInput(CATEGORIES, args.input)),
+    deleteCategory: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', args.id),
+    createAttribute: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', createInput(ATTRIBUTES, args.input)),
+    updateAttribute: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', args.id, updateInput(ATTRIBUTES, args.input)),
+    deleteAttribute: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', args.id),
+    createAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.createAttributeValue(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), args.attributeId, createInput(ATTRIBUTE_VALUES, args.input)),
+    updateAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attributeValue', args.id, updateInput(ATTRIBUTE_VALUES, args.input)),
+    deleteAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attributeValue', args.id),
+    createLocation: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', createInput(LOCATIONS, args.input)),
+    updateLocation: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', args.id, updateInput(LOCATIONS, args.input)),
+    deleteLocation: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', args.id),
+    createCallRate: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', createInput(CALL_RATES, args.input)),
+    updateCallRate: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', args.id, updateInput(CALL_RATES, args.input)),
+    deleteCallRate: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', args.id),
   },
   Service: {
     status: (row) => (row.status === 'archived' ? 'archived' : 'active'),
