@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { writeChange } from '../db/change-log.ts';
+import { snapshot } from './audit-records.ts';
 import { actorOf, type Caller } from './context.ts';
 
 export interface EditRecord {
@@ -24,17 +25,13 @@ export interface EditRecord {
   readonly timelineEvent?: string | undefined;
 }
 
-/** A plain JSON copy (Dates as ISO text), as the audit log stores it. */
-const plain = (value: Record<string, unknown> | null): Record<string, unknown> | null =>
-  value === null ? null : (JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
-
 export async function recordEdit(em: EntityManager, caller: Caller, entry: EditRecord): Promise<void> {
   await writeChange(em, {
     entityType: entry.entityType,
     entityId: entry.entityId,
     transitionId: entry.timelineEvent ? `edit:${randomUUID()}` : null,
     actor: actorOf(caller),
-    audit: { action: entry.action, before: plain(entry.before), after: plain(entry.after), metadata: entry.metadata ?? null, transitionId: null },
+    audit: { action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null, transitionId: null },
     event: entry.timelineEvent
       ? { type: entry.timelineEvent, payload: { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) } }
       : undefined,

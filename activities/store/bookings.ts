@@ -6,6 +6,7 @@ import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { BookingTerms, NewBooking } from '../../workflows/booking/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { nonRetryable } from './errors.ts';
+import { DEFAULT_CURRENCY } from '../../domain/formats.ts';
 import { nextRef } from './refs.ts';
 
 /** What the booking lifecycle needs to know for its guards and timers. */
@@ -36,7 +37,7 @@ export function createBookingStore({ orm }: ActivityDeps) {
         const ref = await nextRef(em, 'booking');
         const booking = em.create(Booking, {
           id: b.id, ref, inquiry: b.inquiryId ?? null, client: b.clientId, model: b.modelId, location: b.locationId,
-          startAt: new Date(b.startAt), endAt: new Date(b.endAt), status: 'draft', priceTotal: b.priceTotal, currency: b.currency ?? 'GBP',
+          startAt: new Date(b.startAt), endAt: new Date(b.endAt), status: 'draft', priceTotal: b.priceTotal, currency: b.currency ?? DEFAULT_CURRENCY,
           depositRequired: b.depositRequired ?? null, assignedTo: b.assigneeId ?? null, notesInternal: b.notesInternal ?? null,
         });
         for (const service of services) booking.services.add(service);

@@ -7,7 +7,7 @@
  * Workflow-backed mutations are safe under retries on their own (the key is also the transition
  * id); this layer makes every mutation so, creates and catalogue edits included.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { conflict, invalidRequest } from '../../domain/errors.ts';
@@ -22,19 +22,6 @@ export function assertIdempotencyKey(key: string): void {
   if (!KEY_PATTERN.test(key)) {
     throw invalidRequest('Idempotency-Key must be 8 to 200 letters, digits, dots, colons, dashes or underscores.', { field: 'Idempotency-Key' });
   }
-}
-
-/**
- * The id of an entity a mutation creates. With an Idempotency-Key it is derived from (user, key),
- * so a retry after a crash (whose first result was never stored) starts the same workflow again
- * and attaches to it instead of creating a second entity.
- */
-export function newEntityId(ctx: Pick<ResolverContext, 'idempotencyKey' | 'viewer'>, kind: string): string {
-  if (ctx.idempotencyKey === undefined || !ctx.viewer) return randomUUID();
-  const hex = createHash('sha256').update(`${ctx.viewer.id}:${ctx.idempotencyKey}:${kind}`).digest('hex');
-  // RFC 9562 layout: version 5 (name-based, SHA), variant 10.
-  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** JSON with sorted keys: the same variables in another order are the same request. */

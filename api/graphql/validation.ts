@@ -24,7 +24,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   return parsed.data;
 }
 
-export const isUuid = (id: string | null | undefined): id is string => typeof id === 'string' && z.uuid().safeParse(id).success;
+export { isUuid } from '../../services/rows.ts';
 
 /** Unique violations as CONFLICT: in the application layer (services/unique-writes.ts). */
 export { uniquely } from '../../services/unique-writes.ts';

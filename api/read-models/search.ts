@@ -12,6 +12,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AGENCY_TIME_ZONE } from './action-center.ts';
+import { phoneDigits } from '../../domain/formats.ts';
 import { Params, queryRows } from './statements.ts';
 
 export const SEARCH_KINDS = ['booking', 'inquiry', 'client', 'model', 'task', 'exception'] as const;
@@ -314,7 +315,7 @@ export async function runSearch(em: EntityManager, text: string, scope: SearchSc
     const branch = refBranch(s, scope, ref.kind, ref.ref);
     return execute(em, s, branch ? [ranked(s, scope, branch)] : []);
   }
-  const digits = PHONE.test(text) ? text.replace(/\D/g, '') : '';
+  const digits = PHONE.test(text) ? phoneDigits(text) : '';
   const terms: Terms = { text, like: `%${escapeLike(text)}%`, fuzzy: text.length < 3, digits: digits.length >= 5 ? digits : null };
   const rows = await execute(em, ...textStatement(terms, scope, scope.kinds));
   // Near spellings are for names: not for addresses or anything with digits in it.

@@ -14,7 +14,7 @@ import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@tem
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
-import { bookingLifecycle, exceptionLifecycle, inquiryLifecycle, taskLifecycle, type Lifecycle, type LifecycleStatus } from '../../domain/lifecycles.ts';
+import { LIFECYCLES, type Lifecycle, type LifecycleEntityType, type LifecycleStatus } from '../../domain/lifecycles.ts';
 import { inquiryWorkflowId } from '../../domain/inquiry.ts';
 import type { StoreActivities } from '../../activities/store/index.ts';
 import type { ChangeOutcome } from '../../activities/store/transitions.ts';
@@ -66,9 +66,6 @@ export const FAKE_SLA = {
 } as const;
 export const FAKE_OPS_MANAGER = 'ops-manager-1';
 
-const LIFECYCLES: Record<string, Lifecycle<string>> = {
-  inquiry: inquiryLifecycle, booking: bookingLifecycle, task: taskLifecycle, exception: exceptionLifecycle,
-};
 
 /**
  * The in-memory store: implements every store activity the workflows call (typed against the
@@ -218,7 +215,7 @@ export class FakeStore {
             details: [{ expected: input.from, actual: row.status }],
           });
         }
-        if (!(LIFECYCLES[input.entityType]?.transitions[input.from] ?? []).includes(input.to)) {
+        if (!((LIFECYCLES[input.entityType as LifecycleEntityType] as Lifecycle<string>).transitions[input.from] ?? []).includes(input.to)) {
           throw ApplicationFailure.create({ type: 'FAKE_STORE', nonRetryable: true, message: `the fake store was asked for ${input.from} → ${input.to}` });
         }
         row.status = input.to;

@@ -120,7 +120,8 @@ export class LifecycleMachine<S extends LifecycleStatus = LifecycleStatus, F ext
 
   constructor(definition: LifecycleDefinition<S, F>, initial: LifecycleState<S, F>, maxChangesPerRun = CHANGES_PER_RUN) {
     this.definition = definition;
-    this.#state = { ...initial, applied: [...initial.applied.map(([id, r]) => [id, r] as [string, TransitionResult | ChangeResult])], fired: [...initial.fired] };
+    // Own, mutable copies: the carried state is the workflow's input.
+    this.#state = { ...initial, applied: initial.applied.map(([id, result]) => [id, result]), fired: [...initial.fired] };
     this.maxChangesPerRun = Math.min(maxChangesPerRun, CHANGES_PER_RUN);
   }
 

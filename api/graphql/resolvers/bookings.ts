@@ -11,6 +11,7 @@ import { workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
+import { CURRENCY_PATTERN, DEFAULT_CURRENCY } from '../../../domain/formats.ts';
 import { amount, parseInput } from '../validation.ts';
 import { callerOf, servicesOf } from '../services.ts';
 import {
@@ -28,7 +29,7 @@ export const bookingDetails = z
     startAt: z.date(),
     endAt: z.date(),
     priceTotal: amount,
-    currency: z.string().trim().regex(/^[A-Z]{3}$/, 'a three-letter ISO code, e.g. GBP').default('GBP'),
+    currency: z.string().trim().regex(CURRENCY_PATTERN, 'a three-letter ISO code, e.g. GBP').default(DEFAULT_CURRENCY),
     depositRequired: amount.optional().nullable(),
     serviceIds: z.array(z.uuid()).max(20).optional().nullable(),
     assigneeId: z.uuid().optional().nullable(),

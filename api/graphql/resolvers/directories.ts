@@ -9,6 +9,7 @@ import type { EntityName, FilterQuery } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { AttributeValue, Location, type Attribute, type CallRate, type Category, type Service } from '../../../db/entities/index.ts';
 import type { PermissionCode } from '../../../domain/access.ts';
+import type { Caller, Services } from '../../../services/index.ts';
 import { DIRECTORIES, type Directory } from '../../../services/directories.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import type { ResolverContext } from '../context.ts';
@@ -139,6 +140,12 @@ async function list<T extends Row>(ctx: ResolverContext, kind: Kind<T>, args: Li
 const createInput = (kind: Pick<Kind<Row>, 'create'>, input: unknown) => defined(parseInput(kind.create, input));
 const updateInput = (kind: Pick<Kind<Row>, 'update'>, input: unknown) => defined(parseInput(kind.update, input));
 
+/** A directories.write command: the permission is checked before the input is read. */
+function write<T>(ctx: ResolverContext, command: (directories: Services['directories'], caller: Caller) => Promise<T>): Promise<T> {
+  const caller = callerOf(ctx, requirePermission(ctx.viewer, WRITE));
+  return command(servicesOf(ctx).directories, caller);
+}
+
 export const directoryResolvers: Resolvers = {
   Query: {
     services: (_, args, ctx) => list(ctx, SERVICES, args, { status: args.status ?? undefined, isPopular: args.popular ?? undefined }),
@@ -151,24 +158,24 @@ export const directoryResolvers: Resolvers = {
     },
   },
   Mutation: {
-    createService: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', createInput(SERVICES, args.input)),
-    updateService: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', args.id, updateInput(SERVICES, args.input)),
-    deleteService: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'service', args.id),
-    createCategory: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', createInput(CATEGORIES, args.input)),
-    updateCategory: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', args.id, updateInput(CATEGORIES, args.input)),
-    deleteCategory: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'category', args.id),
-    createAttribute: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', createInput(ATTRIBUTES, args.input)),
-    updateAttribute: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', args.id, updateInput(ATTRIBUTES, args.input)),
-    deleteAttribute: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attribute', args.id),
-    createAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.createAttributeValue(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), args.attributeId, createInput(ATTRIBUTE_VALUES, args.input)),
-    updateAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attributeValue', args.id, updateInput(ATTRIBUTE_VALUES, args.input)),
-    deleteAttributeValue: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'attributeValue', args.id),
-    createLocation: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', createInput(LOCATIONS, args.input)),
-    updateLocation: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', args.id, updateInput(LOCATIONS, args.input)),
-    deleteLocation: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'location', args.id),
-    createCallRate: (_, args, ctx) => servicesOf(ctx).directories.create(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', createInput(CALL_RATES, args.input)),
-    updateCallRate: (_, args, ctx) => servicesOf(ctx).directories.update(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', args.id, updateInput(CALL_RATES, args.input)),
-    deleteCallRate: (_, args, ctx) => servicesOf(ctx).directories.remove(callerOf(ctx, requirePermission(ctx.viewer, WRITE)), 'callRate', args.id),
+    createService: (_, args, ctx) => write(ctx, (directories, caller) => directories.create(caller, 'service', createInput(SERVICES, args.input))),
+    updateService: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'service', args.id, updateInput(SERVICES, args.input))),
+    deleteService: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'service', args.id)),
+    createCategory: (_, args, ctx) => write(ctx, (directories, caller) => directories.create(caller, 'category', createInput(CATEGORIES, args.input))),
+    updateCategory: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'category', args.id, updateInput(CATEGORIES, args.input))),
+    deleteCategory: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'category', args.id)),
+    createAttribute: (_, args, ctx) => write(ctx, (directories, caller) => directories.create(caller, 'attribute', createInput(ATTRIBUTES, args.input))),
+    updateAttribute: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'attribute', args.id, updateInput(ATTRIBUTES, args.input))),
+    deleteAttribute: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'attribute', args.id)),
+    createAttributeValue: (_, args, ctx) => write(ctx, (directories, caller) => directories.createAttributeValue(caller, args.attributeId, createInput(ATTRIBUTE_VALUES, args.input))),
+    updateAttributeValue: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'attributeValue', args.id, updateInput(ATTRIBUTE_VALUES, args.input))),
+    deleteAttributeValue: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'attributeValue', args.id)),
+    createLocation: (_, args, ctx) => write(ctx, (directories, caller) => directories.create(caller, 'location', createInput(LOCATIONS, args.input))),
+    updateLocation: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'location', args.id, updateInput(LOCATIONS, args.input))),
+    deleteLocation: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'location', args.id)),
+    createCallRate: (_, args, ctx) => write(ctx, (directories, caller) => directories.create(caller, 'callRate', createInput(CALL_RATES, args.input))),
+    updateCallRate: (_, args, ctx) => write(ctx, (directories, caller) => directories.update(caller, 'callRate', args.id, updateInput(CALL_RATES, args.input))),
+    deleteCallRate: (_, args, ctx) => write(ctx, (directories, caller) => directories.remove(caller, 'callRate', args.id)),
   },
   Service: {
     status: (row) => (row.status === 'archived' ? 'archived' : 'active'),

@@ -3,19 +3,16 @@
  * audit) share: the entity policy as a list filter, coded errors, JSON fields as text with PII
  * and finance amounts left to the viewer's permissions, and the audit entry of a non-lifecycle edit.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { writeChange } from '../../../db/change-log.ts';
 import { maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { snapshot } from '../audit-trail.ts';
+import { recordEdit, type EditRecord } from '../../../services/change-records.ts';
 import { invalidInput, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
 export { invalidInput, isUuid };
-import type { ApiContext } from '../context.ts';
 
-export const assigneeIdOf = (row: { assignedTo?: unknown }): string | null => (row.assignedTo as { id: string } | null | undefined)?.id ?? null;
+export { assigneeIdOf } from '../../../services/rows.ts';
 
 /** Conditions (MikroORM) that keep a list inside the viewer's entity policy. */
 export function policyConditions(viewer: Viewer): Record<string, unknown>[] {
@@ -40,15 +37,6 @@ export function rangeCondition(column: string, from: Date | null | undefined, to
   return Object.keys(range).length ? { [column]: range } : undefined;
 }
 
-
-/** The caller's Idempotency-Key as a transition id (scoped to the user); a fresh id without one. */
-export function transitionIdOf(ctx: ApiContext, suffix = ''): string {
-  const key = ctx.idempotencyKey;
-  if (key === undefined) return randomUUID();
-  return `${ctx.viewer?.id ?? 'anonymous'}:${key}${suffix}`;
-}
-
-export const userActor = (viewer: Viewer) => ({ type: 'user' as const, userId: viewer.id });
 
 const PII_KEY = /(email|phone)/i;
 const FINANCE_KEY = /(price|amount|deposit_?required|depositRequired|deposit_?status|payment_?status)/i;
@@ -91,35 +79,11 @@ export function parseJsonObject(field: string, text: string | null | undefined):
   return value as Record<string, unknown>;
 }
 
-export interface AuditEntryInput {
+export interface AuditEntryInput extends EditRecord {
   readonly actor: Viewer;
-  readonly action: string;
-  readonly entityType: string;
-  readonly entityId: string;
-  readonly before: Record<string, unknown> | null;
-  readonly after: Record<string, unknown> | null;
-  readonly metadata?: Record<string, unknown> | undefined;
-  /**
-   * For a lifecycle entity's edit: the event type of its entity_timeline entry and domain event
-   * (NOTIFY on the change log's channel on commit, so per-entity subscriptions and, later, automation see it).
-   */
-  readonly timelineEvent?: string | undefined;
 }
 
-/**
- * The audit entry and, for entities with a timeline, the timeline entry, domain event and NOTIFY
- * of an edit that is not a lifecycle change: one change-log write (db/change-log.ts) in the
- * caller's transaction. The audit entry is not keyed; the event gets a fresh `edit:` key.
- */
-export async function recordAuditEntry(em: EntityManager, entry: AuditEntryInput): Promise<void> {
-  await writeChange(em, {
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    transitionId: entry.timelineEvent ? `edit:${randomUUID()}` : null,
-    actor: { type: 'user', userId: entry.actor.id },
-    audit: { action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null, transitionId: null },
-    event: entry.timelineEvent
-      ? { type: entry.timelineEvent, payload: { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) } }
-      : undefined,
-  });
+/** The record of an edit made by a viewer (services/change-records.ts, the one writer of edits). */
+export function recordAuditEntry(em: EntityManager, entry: AuditEntryInput): Promise<void> {
+  return recordEdit(em, { principal: entry.actor }, entry);
 }
