@@ -293,7 +293,7 @@ const NAMED_KINDS: readonly SearchKind[] = ['booking', 'inquiry', 'client', 'mod
 
 async function execute(em: EntityManager, s: Statement, branches: string[]): Promise<SearchRow[]> {
   if (branches.length === 0) return [];
-  const rows = await queryRows<SearchRow>(em, branches.join('\nUNION ALL\n'), s, { prepared: false });
+  const rows = await queryRows<SearchRow>(em, branches.join('\nUNION ALL\n'), s);
   return rows.map((r) => ({ ...r, score: Number(r.score), kind_count: Number(r.kind_count) }));
 }
 

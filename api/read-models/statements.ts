@@ -34,13 +34,9 @@ function nameOf(text: string): string {
   return name;
 }
 
-/**
- * Runs a read-only statement outside any transaction of `em` (as the read models always have).
- * `prepared: false` binds the values but plans every call for its own values: search, whose
- * best plan depends on the text searched (a generic plan cannot see how selective it is).
- */
-export async function queryRows<T>(em: EntityManager, text: string, params: Params, options: { prepared?: boolean } = {}): Promise<T[]> {
+/** Runs a read-only statement outside any transaction of `em` (as the read models always have). */
+export async function queryRows<T>(em: EntityManager, text: string, params: Params): Promise<T[]> {
   const pool = await (em.getConnection() as PostgreSqlConnection).getNativeClient();
-  const result = await pool.query(options.prepared === false ? { text, values: params.values } : { name: nameOf(text), text, values: params.values });
+  const result = await pool.query({ name: nameOf(text), text, values: params.values });
   return result.rows as T[];
 }
