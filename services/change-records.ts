@@ -1,8 +1,10 @@
 /**
- * The record of an edit that is not a lifecycle change (an inquiry's details, a booking's notes
- * or services, a match run): its audit entry and, for entities with a timeline, the timeline
- * entry, domain event and NOTIFY — one change-log write (db/change-log.ts) in the caller's
- * transaction. The audit entry is not keyed; the event gets a fresh `edit:` key.
+ * The record of a write that is not a lifecycle change (an inquiry's details, a booking's notes
+ * or services, a match run, users, roles, catalogue, directories, availability, rules): its audit
+ * entry (actor and origin from the caller) and, for entities with a timeline, the timeline entry,
+ * domain event and NOTIFY — one change-log write (db/change-log.ts) in the caller's transaction,
+ * so the change and its record commit together or not at all. The audit entry is not keyed; the
+ * event gets a fresh `edit:` key. Lifecycle changes are recorded by the transition store instead.
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -14,10 +16,10 @@ export interface EditRecord {
   readonly action: string;
   readonly entityType: string;
   readonly entityId: string;
-  /** Plain JSON values (column name → value). */
-  readonly before: Record<string, unknown> | null;
-  readonly after: Record<string, unknown> | null;
-  readonly metadata?: Record<string, unknown> | undefined;
+  /** Plain JSON values (column name → value), or an entity (its visible properties are kept). */
+  readonly before?: object | null | undefined;
+  readonly after?: object | null | undefined;
+  readonly metadata?: Record<string, unknown> | null | undefined;
   /**
    * For a lifecycle entity's edit: the event type of its entity_timeline entry and domain event
    * (NOTIFY on the change log's channel on commit, so subscriptions and automation see it).
@@ -31,9 +33,12 @@ export async function recordEdit(em: EntityManager, caller: Caller, entry: EditR
     entityId: entry.entityId,
     transitionId: entry.timelineEvent ? `edit:${randomUUID()}` : null,
     actor: actorOf(caller),
-    audit: { action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null, transitionId: null },
+    audit: {
+      action: entry.action, before: snapshot(entry.before), after: snapshot(entry.after), metadata: entry.metadata ?? null, transitionId: null,
+      ip: caller.origin?.ip ?? null, userAgent: caller.origin?.userAgent ?? null,
+    },
     event: entry.timelineEvent
-      ? { type: entry.timelineEvent, payload: { before: entry.before, after: entry.after, ...(entry.metadata ?? {}) } }
+      ? { type: entry.timelineEvent, payload: { before: snapshot(entry.before), after: snapshot(entry.after), ...(entry.metadata ?? {}) } }
       : undefined,
   });
 }

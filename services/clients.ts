@@ -6,7 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Client } from '../db/entities/index.ts';
 import { assertPermission } from '../domain/access.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
-import { recordCallerAudit } from './audit-records.ts';
+import { recordEdit } from './change-records.ts';
 import type { Caller, ServiceDeps } from './context.ts';
 import { isUuid } from './rows.ts';
 import { uniquely } from './unique-writes.ts';
@@ -51,7 +51,7 @@ export function createClientService(deps: ServiceDeps) {
         await assertEmailFree(em, input.email);
         const row = em.create(Client, input);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'CREATE', entityType: 'client', entityId: row.id, after: snapshotOf(row) });
+        await recordEdit(em, caller, { action: 'CREATE', entityType: 'client', entityId: row.id, after: snapshotOf(row) });
         return row.id;
       }), { email: EMAIL_TAKEN });
       return fresh(id);
@@ -70,7 +70,7 @@ export function createClientService(deps: ServiceDeps) {
         // Clearing the last contact detail would leave a client nobody can reach or recognise.
         if (!after.fullName && !after.email && !after.phone) throw invalidInput('fullName', 'a client needs a name, an email or a phone');
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
+        await recordEdit(em, caller, { action: 'UPDATE', entityType: 'client', entityId: row.id, before, after });
       }), { email: EMAIL_TAKEN });
       return fresh(id);
     },

@@ -9,7 +9,8 @@ import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/postgres
 import { Attribute, AttributeValue, CallRate, Category, Location, Service } from '../db/entities/index.ts';
 import { assertPermission, type PermissionCode } from '../domain/access.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
-import { recordCallerAudit, snapshot } from './audit-records.ts';
+import { snapshot } from './audit-records.ts';
+import { recordEdit } from './change-records.ts';
 import type { Caller, ServiceDeps } from './context.ts';
 import { idOf, isUuid } from './rows.ts';
 import { uniquely } from './unique-writes.ts';
@@ -101,7 +102,7 @@ export function createDirectoryService(deps: ServiceDeps) {
       await assertUnique(em, kind, data, parent);
       const row = em.create(kind.entity, data as never) as Row;
       await em.flush();
-      await recordCallerAudit(em, caller, { action: 'CREATE', entityType: kind.name, entityId: row.id, after: row });
+      await recordEdit(em, caller, { action: 'CREATE', entityType: kind.name, entityId: row.id, after: row });
       return row.id;
     }, kind.unique));
     return fresh(kind, id);
@@ -134,7 +135,7 @@ export function createDirectoryService(deps: ServiceDeps) {
         await assertUnique(em, kind, data, kind.scope?.(row) ?? {}, row.id);
         em.assign(row, data as never);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'UPDATE', entityType: kind.name, entityId: row.id, before, after: row });
+        await recordEdit(em, caller, { action: 'UPDATE', entityType: kind.name, entityId: row.id, before, after: row });
       }, kind.unique));
       return (await fresh(kind, id)) as DirectoryRow<D>;
     },
@@ -152,7 +153,7 @@ export function createDirectoryService(deps: ServiceDeps) {
         const before = snapshot(row);
         em.remove(row);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'DELETE', entityType: kind.name, entityId: id, before });
+        await recordEdit(em, caller, { action: 'DELETE', entityType: kind.name, entityId: id, before });
       });
       return id;
     },

@@ -4,6 +4,8 @@
  * data) build them per unit of work and pass a Caller to each command.
  */
 import type { ServiceDeps } from './context.ts';
+import { createAutomationService } from './automation.ts';
+import { createAvailabilityService } from './availability.ts';
 import { createBookingService } from './bookings.ts';
 import { createInquiryService } from './inquiries.ts';
 import { createClientService } from './clients.ts';
@@ -18,6 +20,8 @@ export function createServices(deps: ServiceDeps) {
     inquiries: createInquiryService(deps),
     bookings: createBookingService(deps),
     lifecycle: createLifecycleService(deps),
+    availability: createAvailabilityService(deps),
+    automation: createAutomationService(deps),
     workItems: createWorkItemService(deps),
     users: createUserService(deps),
     clients: createClientService(deps),

@@ -8,7 +8,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AttributeValue, Category, Location, Model, ModelMedia, ModelStats, Service } from '../db/entities/index.ts';
 import { assertPermission } from '../domain/access.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
-import { recordCallerAudit, snapshot } from './audit-records.ts';
+import { snapshot } from './audit-records.ts';
+import { recordEdit } from './change-records.ts';
 import type { Caller, ServiceDeps } from './context.ts';
 import { isUuid } from './rows.ts';
 import { uniquely } from './unique-writes.ts';
@@ -113,7 +114,7 @@ export function createModelService(deps: ServiceDeps) {
   const fresh = (id: string) => deps.em.fork().findOneOrFail(Model, { id });
 
   function auditMedia(em: EntityManager, caller: Caller, action: string, modelId: string, mediaId: string, before: object | null, after: object | null) {
-    return recordCallerAudit(em, caller, { action, entityType: 'model', entityId: modelId, before, after, metadata: { mediaId } });
+    return recordEdit(em, caller, { action, entityType: 'model', entityId: modelId, before, after, metadata: { mediaId } });
   }
 
   return {
@@ -126,7 +127,7 @@ export function createModelService(deps: ServiceDeps) {
           primaryLocation: await locationRef(em, primaryLocationId),
         });
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'CREATE', entityType: 'model', entityId: row.id, after: modelSnapshot(row) });
+        await recordEdit(em, caller, { action: 'CREATE', entityType: 'model', entityId: row.id, after: modelSnapshot(row) });
         return row.id;
       }, { slug: SLUG_TAKEN, publicCode: CODE_TAKEN }));
       return fresh(id);
@@ -145,7 +146,7 @@ export function createModelService(deps: ServiceDeps) {
           primaryLocation: location,
         }));
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'UPDATE', entityType: 'model', entityId: row.id, before, after: modelSnapshot(row) });
+        await recordEdit(em, caller, { action: 'UPDATE', entityType: 'model', entityId: row.id, before, after: modelSnapshot(row) });
       }, { slug: SLUG_TAKEN, publicCode: CODE_TAKEN }));
       return fresh(id);
     },
@@ -156,7 +157,7 @@ export function createModelService(deps: ServiceDeps) {
         const row = await modelOrFail(em, id);
         if (row.status === target) return;
         await em.getConnection().execute('UPDATE models SET status = ?, updated_at = now() WHERE id = ?', [target, row.id], 'run', em.getTransactionContext());
-        await recordCallerAudit(em, caller, { action: 'STATUS_CHANGE', entityType: 'model', entityId: row.id, before: { status: row.status }, after: { status: target }, metadata: { reason } });
+        await recordEdit(em, caller, { action: 'STATUS_CHANGE', entityType: 'model', entityId: row.id, before: { status: row.status }, after: { status: target }, metadata: { reason } });
       });
       return fresh(id);
     },
@@ -171,7 +172,7 @@ export function createModelService(deps: ServiceDeps) {
         const row = existing ?? em.create(ModelStats, { model });
         em.assign(row, defined(input));
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'STATS_UPDATE', entityType: 'model', entityId: model.id, before, after: row });
+        await recordEdit(em, caller, { action: 'STATS_UPDATE', entityType: 'model', entityId: model.id, before, after: row });
       });
       return fresh(modelId);
     },
@@ -228,7 +229,7 @@ export function createModelService(deps: ServiceDeps) {
         const before = media.map((m) => m.id);
         for (const m of media) m.sortOrder = mediaIds.indexOf(m.id);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'MEDIA_REORDER', entityType: 'model', entityId: model.id, before: { order: before }, after: { order: [...mediaIds] } });
+        await recordEdit(em, caller, { action: 'MEDIA_REORDER', entityType: 'model', entityId: model.id, before: { order: before }, after: { order: [...mediaIds] } });
       });
       return deps.em.fork().find(ModelMedia, { model: modelId }, { orderBy: { sortOrder: 'asc', createdAt: 'asc' } });
     },
@@ -247,7 +248,7 @@ export function createModelService(deps: ServiceDeps) {
         const before = (await collection.loadItems()).map((t) => t.id).sort();
         collection.set(targets);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'LINKS_CHANGE', entityType: 'model', entityId: model.id, before: { [link]: before }, after: { [link]: targets.map((t) => t.id).sort() } });
+        await recordEdit(em, caller, { action: 'LINKS_CHANGE', entityType: 'model', entityId: model.id, before: { [link]: before }, after: { [link]: targets.map((t) => t.id).sort() } });
       });
       return fresh(modelId);
     },

@@ -12,7 +12,7 @@ import { notifyViewerChanged } from '../db/viewer-changes.ts';
 import { ROLE_CODES, assertPermission, type Principal } from '../domain/access.ts';
 import { conflict, forbidden, invalidRequest, notFound } from '../domain/errors.ts';
 import { hashPassword } from '../platform/passwords.ts';
-import { recordCallerAudit } from './audit-records.ts';
+import { recordEdit } from './change-records.ts';
 import type { Caller, ServiceDeps } from './context.ts';
 import { isUuid } from './rows.ts';
 import { uniquely } from './unique-writes.ts';
@@ -144,7 +144,7 @@ export function createUserService(deps: ServiceDeps) {
       await execute(em, 'UPDATE users SET status = ?, updated_at = now() WHERE id = ?', [target, id]);
       await notifyViewerChanged(em, { userId: id });
       const revoked = target === 'disabled' ? await sessions.revokeUser(id, `disabled: ${reason ?? 'no reason given'}`, em) : 0;
-      await recordCallerAudit(em, caller, {
+      await recordEdit(em, caller, {
         action: target === 'disabled' ? 'DISABLE' : 'ENABLE', entityType: 'user', entityId: id,
         before: { status: user.status }, after: { status: target }, metadata: { reason, sessionsRevoked: revoked },
       });
@@ -164,7 +164,7 @@ export function createUserService(deps: ServiceDeps) {
         const user = em.create(User, { email: input.email, name: input.name, phone: input.phone, passwordHash });
         user.roles.set(roles);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'CREATE', entityType: 'user', entityId: user.id, after: { ...userSnapshot(user), roles: [...input.roleCodes] } });
+        await recordEdit(em, caller, { action: 'CREATE', entityType: 'user', entityId: user.id, after: { ...userSnapshot(user), roles: [...input.roleCodes] } });
         return user.id;
       }, { email: EMAIL_TAKEN }));
       return freshUser(id);
@@ -185,7 +185,7 @@ export function createUserService(deps: ServiceDeps) {
         await notifyViewerChanged(em, { userId: user.id });
         // A new password ends the sessions opened with the old one.
         const revoked = passwordHash ? await sessions.revokeUser(user.id, 'password changed', em) : 0;
-        await recordCallerAudit(em, caller, {
+        await recordEdit(em, caller, {
           action: 'UPDATE', entityType: 'user', entityId: user.id, before, after: userSnapshot(user),
           metadata: { passwordChanged: Boolean(passwordHash), sessionsRevoked: revoked },
         });
@@ -217,7 +217,7 @@ export function createUserService(deps: ServiceDeps) {
         await notifyViewerChanged(em, { userId: user.id });
         // Losing a role ends the sessions, so open sockets stop receiving what it allowed.
         const revoked = removed.length ? await sessions.revokeUser(user.id, 'roles reduced', em) : 0;
-        await recordCallerAudit(em, caller, {
+        await recordEdit(em, caller, {
           action: 'ROLES_CHANGE', entityType: 'user', entityId: user.id,
           before: { roles: current.map((r) => r.code).sort() }, after: { roles: [...codes].sort() }, metadata: { sessionsRevoked: revoked },
         });
@@ -234,7 +234,7 @@ export function createUserService(deps: ServiceDeps) {
         const role = em.create(Role, { code: input.code, name: input.name, description: input.description });
         role.permissions.set(await em.find(Permission, { code: { $in: [...input.permissions] } }));
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'CREATE', entityType: 'role', entityId: role.id, after: roleSnapshot(role) });
+        await recordEdit(em, caller, { action: 'CREATE', entityType: 'role', entityId: role.id, after: roleSnapshot(role) });
       }, { code: `A role ${input.code} already exists.` }));
       return freshRole(input.code);
     },
@@ -258,7 +258,7 @@ export function createUserService(deps: ServiceDeps) {
         const lost = old.some((c) => !after.permissions.includes(c));
         const holders = lost ? await em.getConnection().execute<Array<{ user_id: string }>>('SELECT user_id FROM user_roles WHERE role_id = ?', [role.id], 'all', em.getTransactionContext()) : [];
         for (const holder of holders) await sessions.revokeUser(holder.user_id, `role ${role.code} reduced`, em);
-        await recordCallerAudit(em, caller, { action: 'UPDATE', entityType: 'role', entityId: role.id, before, after, metadata: { sessionsRevokedFor: holders.length } });
+        await recordEdit(em, caller, { action: 'UPDATE', entityType: 'role', entityId: role.id, before, after, metadata: { sessionsRevokedFor: holders.length } });
       });
       return freshRole(code);
     },
@@ -275,7 +275,7 @@ export function createUserService(deps: ServiceDeps) {
         role.permissions.removeAll();
         em.remove(role);
         await em.flush();
-        await recordCallerAudit(em, caller, { action: 'DELETE', entityType: 'role', entityId: before.id, before });
+        await recordEdit(em, caller, { action: 'DELETE', entityType: 'role', entityId: before.id, before });
       });
       return true;
     },

@@ -1,25 +1,19 @@
 /**
- * Automation rules and executions (seed §8): schema and storage. Rules are stored and switched
- * on and off here; the automation issue's engine runs them. A test run is stored as a queued
- * request (is_test) and is not executed yet.
+ * Automation rules and executions (seed §8): reads, and the parsing of rule input (JSON texts);
+ * the commands (store, edit, enable, disable, request a test run) are services/automation.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AutomationExecution, AutomationRule, DomainEvent } from '../../../db/entities/index.ts';
+import { AutomationExecution, AutomationRule } from '../../../db/entities/index.ts';
+import { RULE_STATUSES, type RuleColumns, type RuleStatus } from '../../../services/automation.ts';
 import { requirePermission } from '../../auth/authorize.ts';
-import type { Viewer } from '../../auth/sessions.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
-import type { ApiContext } from '../context.ts';
+import { callerOf, servicesOf } from '../services.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
 import {
-  isUuid, jsonText, notFound, parseJsonObject, rangeCondition, recordAuditEntry, redactFor, invalidInput,
+  isUuid, jsonText, parseJsonObject, rangeCondition, redactFor, invalidInput,
 } from './operations-support.ts';
 
-const RULE_STATUSES = ['active', 'disabled', 'testing'] as const;
-type RuleStatus = (typeof RULE_STATUSES)[number];
-/** What a test run is stored as until the engine picks it up (beside the seed's running / done / failed). */
-export const QUEUED = 'queued';
 
 const eventName = z.string().trim().min(3).max(100).regex(/^[a-z_]+\.[a-z_.]+$/, 'a domain event name such as inquiry.created');
 const cron = z.string().trim().max(100).regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression');
@@ -60,7 +54,7 @@ function parseJsonValue(field: string, text: string): unknown {
 }
 
 /** Rule columns from validated input, JSON texts parsed (VALIDATION naming the field otherwise). */
-function ruleColumns(input: z.infer<typeof updateRuleInput>): Record<string, unknown> {
+function ruleColumns(input: z.infer<typeof updateRuleInput>): RuleColumns {
   const columns: Record<string, unknown> = {};
   if (input.name !== undefined) columns.name = input.name;
   if (input.description !== undefined) columns.description = input.description ?? null;
@@ -74,25 +68,7 @@ function ruleColumns(input: z.infer<typeof updateRuleInput>): Record<string, unk
   if (input.limits !== undefined) {
     columns.limits = input.limits ? Object.fromEntries(Object.entries({ max_per_hour: input.limits.maxPerHour, max_per_day: input.limits.maxPerDay }).filter(([, v]) => v !== null && v !== undefined)) : null;
   }
-  return columns;
-}
-
-const snapshot = (rule: AutomationRule) => ({
-  name: rule.name, status: rule.status, trigger: rule.trigger, trigger_filters: rule.triggerFilters ?? null, schedule: rule.schedule ?? null,
-  conditions: rule.conditions, actions: rule.actions, limits: rule.limits ?? null,
-});
-
-/** Changes a stored rule and audits it, in one transaction. */
-async function changeRule(ctx: ApiContext, viewer: Viewer, id: string, columns: Record<string, unknown>, reason: string): Promise<AutomationRule> {
-  await ctx.em.transactional(async (em) => {
-    const rule = isUuid(id) ? await em.findOne(AutomationRule, { id }) : null;
-    if (!rule) throw notFound('automation rule', id);
-    const before = snapshot(rule);
-    em.assign(rule, columns);
-    await em.flush();
-    await recordAuditEntry(em, { actor: viewer, action: 'UPDATE', entityType: 'automation_rule', entityId: rule.id, before, after: snapshot(rule), metadata: { change: reason } });
-  });
-  return ctx.em.findOneOrFail(AutomationRule, { id }, { refresh: true });
+  return columns as RuleColumns;
 }
 
 const asList = (value: unknown): Array<Record<string, unknown>> => (Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object') : []);
@@ -135,51 +111,23 @@ export const automationResolvers: Resolvers = {
     async createAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');
       const parsed = parseInput(createRuleInput, args.input);
-      const columns = ruleColumns(parsed);
-      const id = await ctx.em.transactional(async (em) => {
-        const rule = em.create(AutomationRule, {
-          ...(columns as Partial<AutomationRule>), name: parsed.name, trigger: parsed.trigger, status: parsed.status,
-          conditions: columns.conditions, actions: columns.actions,
-        });
-        await em.flush();
-        await recordAuditEntry(em, { actor: viewer, action: 'CREATE', entityType: 'automation_rule', entityId: rule.id, before: null, after: snapshot(rule) });
-        return rule.id;
-      });
-      return ctx.em.findOneOrFail(AutomationRule, { id }, { refresh: true });
+      return servicesOf(ctx).automation.createRule(callerOf(ctx, viewer), { ...ruleColumns(parsed), name: parsed.name, trigger: parsed.trigger, status: parsed.status });
     },
     async updateAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');
       const parsed = parseInput(updateRuleInput, args.input);
-      return changeRule(ctx, viewer, args.id, ruleColumns(parsed), 'edited');
+      return servicesOf(ctx).automation.updateRule(callerOf(ctx, viewer), args.id, ruleColumns(parsed));
     },
     async enableAutomationRule(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'automation.write');
-      return changeRule(ctx, viewer, args.id, { status: 'active' satisfies RuleStatus }, 'enabled');
+      return servicesOf(ctx).automation.enableRule(callerOf(ctx, requirePermission(ctx.viewer, 'automation.write')), args.id);
     },
     async disableAutomationRule(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'automation.write');
-      return changeRule(ctx, viewer, args.id, { status: 'disabled' satisfies RuleStatus }, 'disabled');
+      return servicesOf(ctx).automation.disableRule(callerOf(ctx, requirePermission(ctx.viewer, 'automation.write')), args.id);
     },
     async testAutomationRule(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'automation.write');
-      const rule = isUuid(args.id) ? await ctx.em.findOne(AutomationRule, { id: args.id }) : null;
-      if (!rule) throw notFound('automation rule', args.id);
-      const eventId = args.input?.eventId ?? undefined;
-      if (eventId !== undefined && (!isUuid(eventId) || !(await ctx.em.findOne(DomainEvent, { id: eventId })))) throw invalidInput('eventId', 'no such domain event');
       const payload = parseJsonObject('payload', args.input?.payload);
-      const existing = eventId ? await ctx.em.findOne(AutomationExecution, { rule: rule.id, eventId }) : null;
-      if (existing) return existing;
-      const id = await ctx.em.transactional(async (em) => {
-        const execution = em.create(AutomationExecution, {
-          rule: rule.id, eventId: eventId ?? randomUUID(), status: QUEUED, isTest: true,
-          logs: [{ at: new Date().toISOString(), message: 'test run requested; not executed: the automation engine is not built yet' }],
-          result: { requested_by: viewer.id, event_id: eventId ?? null, sample_payload: payload ?? null },
-        });
-        await em.flush();
-        await recordAuditEntry(em, { actor: viewer, action: 'TEST', entityType: 'automation_rule', entityId: rule.id, before: null, after: { execution_id: execution.id, event_id: eventId ?? null } });
-        return execution.id;
-      });
-      return ctx.em.findOneOrFail(AutomationExecution, { id }, { refresh: true });
+      return servicesOf(ctx).automation.requestTest(callerOf(ctx, viewer), args.id, { eventId: args.input?.eventId ?? undefined, payload });
     },
   },
   AutomationRule: {

@@ -1,17 +1,18 @@
 /**
- * Availability (seed §6.5): slots, rules and detected mismatches. None of these is a lifecycle
- * entity: slots are edited here and a mismatch is resolved by stamping resolved_at, each with
- * an audit entry.
+ * Availability (seed §6.5): slots, rules and detected mismatches, read here; the commands
+ * (edit a slot, resolve a mismatch) are services/availability.ts.
  */
 import { z } from 'zod';
-import { AvailabilityMismatch, AvailabilityRule, AvailabilitySlot, Model } from '../../../db/entities/index.ts';
+import { AvailabilityMismatch, AvailabilityRule, AvailabilitySlot } from '../../../db/entities/index.ts';
+import { SLOT_STATUSES } from '../../../services/availability.ts';
+import { idOf } from '../../../services/rows.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import { afterCursor, pageSize, toConnection } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
-import { conflict, isUuid, jsonText, notFound, rangeCondition, recordAuditEntry, invalidInput } from './operations-support.ts';
+import { callerOf, servicesOf } from '../services.ts';
+import { isUuid, jsonText, rangeCondition, invalidInput } from './operations-support.ts';
 
-const SLOT_STATUSES = ['available', 'unavailable', 'tentative'] as const;
 
 const createSlotInput = z
   .object({
@@ -28,10 +29,6 @@ const updateSlotInput = z.object({
   endAt: z.date().optional().nullable(),
   status: z.enum(SLOT_STATUSES).optional().nullable(),
   confidence: z.number().min(0).max(1).optional().nullable(),
-});
-
-const slotSnapshot = (slot: AvailabilitySlot) => ({
-  model_id: slot.model.id, start_at: slot.startAt.toISOString(), end_at: slot.endAt.toISOString(), status: slot.status, confidence: slot.confidence ?? null,
 });
 
 const optionalId = (field: string, value: string | null | undefined): string | undefined => {
@@ -92,54 +89,17 @@ export const availabilityResolvers: Resolvers = {
   Mutation: {
     async createAvailabilitySlot(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
-      const input = parseInput(createSlotInput, args.input);
-      if (!(await ctx.em.findOne(Model, { id: input.modelId }))) throw invalidInput('modelId', 'no such model');
-      const slot = await ctx.em.transactional(async (em) => {
-        const created = em.create(AvailabilitySlot, {
-          model: input.modelId, startAt: input.startAt, endAt: input.endAt, status: input.status, source: 'manual',
-          confidence: input.confidence === null || input.confidence === undefined ? '1.00' : input.confidence.toFixed(2),
-        });
-        await em.flush();
-        await recordAuditEntry(em, { actor: viewer, action: 'CREATE', entityType: 'availability_slot', entityId: created.id, before: null, after: slotSnapshot(created) });
-        return created;
-      });
-      return ctx.em.findOneOrFail(AvailabilitySlot, { id: slot.id }, { refresh: true });
+      return servicesOf(ctx).availability.createSlot(callerOf(ctx, viewer), parseInput(createSlotInput, args.input));
     },
     async updateAvailabilitySlot(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
-      const input = parseInput(updateSlotInput, args.input);
-      await ctx.em.transactional(async (em) => {
-        const slot = isUuid(args.id) ? await em.findOne(AvailabilitySlot, { id: args.id }) : null;
-        if (!slot) throw notFound('availability slot', args.id);
-        const before = slotSnapshot(slot);
-        const patch: Partial<Pick<AvailabilitySlot, 'startAt' | 'endAt' | 'status' | 'confidence'>> = {};
-        if (input.startAt) patch.startAt = input.startAt;
-        if (input.endAt) patch.endAt = input.endAt;
-        if (input.status) patch.status = input.status;
-        if (input.confidence !== null && input.confidence !== undefined) patch.confidence = input.confidence.toFixed(2);
-        if (!((patch.startAt ?? slot.startAt) < (patch.endAt ?? slot.endAt))) throw invalidInput('endAt', 'must be after startAt');
-        em.assign(slot, patch);
-        await em.flush();
-        await recordAuditEntry(em, { actor: viewer, action: 'UPDATE', entityType: 'availability_slot', entityId: slot.id, before, after: slotSnapshot(slot) });
-      });
-      return ctx.em.findOneOrFail(AvailabilitySlot, { id: args.id }, { refresh: true });
+      return servicesOf(ctx).availability.updateSlot(callerOf(ctx, viewer), args.id, parseInput(updateSlotInput, args.input));
     },
     async resolveAvailabilityMismatch(_, args, ctx) {
       const viewer = requirePermission(ctx.viewer, 'availability.write');
       const note = args.note?.trim();
       if (note && note.length > 2000) throw invalidInput('note', 'at most 2,000 characters');
-      await ctx.em.transactional(async (em) => {
-        const mismatch = isUuid(args.id) ? await em.findOne(AvailabilityMismatch, { id: args.id }) : null;
-        if (!mismatch) throw notFound('availability mismatch', args.id);
-        if (mismatch.resolvedAt) throw conflict(`This mismatch was already resolved at ${mismatch.resolvedAt.toISOString()}.`, { resolvedAt: mismatch.resolvedAt.toISOString() });
-        mismatch.resolvedAt = new Date();
-        await em.flush();
-        await recordAuditEntry(em, {
-          actor: viewer, action: 'UPDATE', entityType: 'availability_mismatch', entityId: mismatch.id, before: { resolved_at: null },
-          after: { resolved_at: mismatch.resolvedAt.toISOString() }, metadata: note ? { reason: note } : undefined,
-        });
-      });
-      return ctx.em.findOneOrFail(AvailabilityMismatch, { id: args.id }, { refresh: true });
+      return servicesOf(ctx).availability.resolveMismatch(callerOf(ctx, viewer), args.id, note || undefined);
     },
   },
   AvailabilitySlot: {
@@ -152,8 +112,8 @@ export const availabilityResolvers: Resolvers = {
     context: (row) => jsonText(row.context),
   },
   AvailabilityRule: {
-    modelId: (row) => (row.model as { id: string } | null)?.id ?? null,
-    locationId: (row) => (row.location as { id: string } | null)?.id ?? null,
+    modelId: (row) => idOf(row.model),
+    locationId: (row) => idOf(row.location),
     rule: (row) => jsonText(row.rule) ?? '{}',
   },
 };

@@ -1,12 +1,10 @@
 /**
  * What the operational resolvers (bookings, work items, payments, availability, automation,
  * audit) share: the entity policy as a list filter, coded errors, JSON fields as text with PII
- * and finance amounts left to the viewer's permissions, and the audit entry of a non-lifecycle edit.
+ * and finance amounts left to the viewer's permissions. (Edits are recorded by services/change-records.ts.)
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
-import { recordEdit, type EditRecord } from '../../../services/change-records.ts';
 import { invalidInput, isUuid } from '../validation.ts';
 
 export { conflict, likePattern, notFound } from '../validation.ts';
@@ -77,13 +75,4 @@ export function parseJsonObject(field: string, text: string | null | undefined):
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidInput(field, 'must be a JSON object');
   if (text.length > 20_000) throw invalidInput(field, 'is too long (20,000 characters at most)');
   return value as Record<string, unknown>;
-}
-
-export interface AuditEntryInput extends EditRecord {
-  readonly actor: Viewer;
-}
-
-/** The record of an edit made by a viewer (services/change-records.ts, the one writer of edits). */
-export function recordAuditEntry(em: EntityManager, entry: AuditEntryInput): Promise<void> {
-  return recordEdit(em, { principal: entry.actor }, entry);
 }
