@@ -9,6 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { SYSTEM, type Principal } from '../domain/access.ts';
 import type { Actor } from '../workflows/lifecycle/messages.ts';
+import type { RequestOrigin } from './audit-records.ts';
 
 export interface ServiceDeps {
   /** A unit of work (the API forks one per request). */
@@ -32,7 +33,7 @@ export interface Caller {
    */
   readonly requestKey?: string | undefined;
   /** Where the request came from (address, user agent), recorded on audit rows; absent off-request. */
-  readonly origin?: { readonly ip: string | null; readonly userAgent: string | null } | undefined;
+  readonly origin?: RequestOrigin | undefined;
 }
 
 /** Who is recorded as acting: the user, or the platform itself. */
