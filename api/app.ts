@@ -1,7 +1,8 @@
 /**
  * The API's composition root: Express with GraphQL Yoga at /graphql (GraphiQL for operators
  * outside production), graphql-ws subscriptions on the same path fed by the realtime hub
- * (api/realtime/), health and metrics; CORS, body and operation limits in front (api/http/).
+ * (api/realtime/), health and metrics, the web app under `/` with its cookie sign-in
+ * (api/http/web-app.ts, web-session.ts); CORS, body and operation limits in front (api/http/).
  * `buildApp()` returns `{ start, stop }` and tracks its sockets, so tests and shutdown are clean.
  */
 import { createServer, type Server } from 'node:http';
@@ -9,24 +10,39 @@ import type { Socket } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
-import { createYoga, maskError, type Plugin } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { DEFAULT_API_LIMITS, type ApiLimits } from '../platform/config.ts';
+import { DEFAULT_API_LIMITS, loadConfig, type ApiLimits, type FilesConfig, type MetricsAccess } from '../platform/config.ts';
+import { createFileStorage } from '../platform/file-stores.ts';
+import { STRICT_OUTBOUND, type OutboundPolicy } from '../platform/guarded-fetch.ts';
+import { createUrlSigner } from '../platform/url-signing.ts';
+import type { MediaLinks } from '../services/media.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ApiContext, ServerContext } from './graphql/context.ts';
-import { asGraphQLError, isRefusal, toGraphQLError } from './graphql/errors.ts';
+import { contractError, socketError } from './graphql/errors.ts';
 import { useIdempotencyKey } from './graphql/idempotency.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { createSessions } from './auth/sessions.ts';
 import { bearerToken, signingKey } from './auth/tokens.ts';
 import { createViewerCache, type ViewerCache } from './auth/viewer-cache.ts';
+import { graphqlConsole } from './http/console.ts';
 import { graphqlLimits } from './http/graphql-limits.ts';
 import { healthHandler } from './http/health.ts';
-import { createApiMetrics, type ApiMetrics } from './http/metrics.ts';
+import { registerAutomationMetrics } from './http/automation-metrics.ts';
+import { createApiMetrics, metricsHandler, startMetricsServer, type ApiMetrics, type MetricsServer } from './http/metrics.ts';
+import { registerDeliveryMetrics } from './http/delivery-metrics.ts';
 import { requestContext } from './http/request-context.ts';
 import { bodyErrors, corsFor, graphqlBody } from './http/request-guards.ts';
+import { webAppRouter } from './http/web-app.ts';
+import { WEB_SESSION_PATH, webSessionRouter } from './http/web-session.ts';
+import { stripeWebhookRoute } from './http/stripe-webhook.ts';
+import { mediaRoutes } from './http/media.ts';
+import { importRoutes } from './http/imports.ts';
+import { reportRoutes } from './http/reports.ts';
+import { inboundRoutes } from './http/inbound/index.ts';
+import { calendarFeedRoute } from './http/calendar-feed.ts';
 import { createConnectionAuth, REALTIME_CONTEXT_KEY, type RealtimeConnection } from './realtime/connection.ts';
 import { createRealtimeHub, type RealtimeHub, type RealtimeOptions } from './realtime/hub.ts';
 
@@ -45,6 +61,18 @@ export interface AppDeps {
   /** For the realtime LISTEN connection; defaults to the ORM's URL. */
   readonly databaseUrl?: string;
   readonly realtime?: Partial<RealtimeOptions>;
+  /** The Temporal Web UI (TEMPORAL_UI_URL), for the web app's workflow links. */
+  readonly temporalUiUrl?: string;
+  /** The built web app served under `/` (default web/dist). */
+  readonly webDist?: string;
+  /** Who may read /metrics (platform/config.ts); when absent, open on the API port outside production, not served in it. */
+  readonly metricsAccess?: MetricsAccess;
+  /** Stripe's webhook endpoint: its signing secret (absent: 503) and timestamp tolerance. */
+  readonly stripeWebhook?: { readonly secret: string | undefined; readonly toleranceSeconds: number };
+  /** The file store (media, imports, reports) and upload limits; absent: an empty environment's defaults. */
+  readonly files?: FilesConfig;
+  /** Which non-public hosts operator-supplied URLs may reach (CALENDAR_IMPORT_ALLOW_HOSTS); absent: none. */
+  readonly outbound?: OutboundPolicy;
 }
 
 export interface App {
@@ -52,6 +80,8 @@ export interface App {
   readonly metrics: ApiMetrics;
   readonly realtime: RealtimeHub;
   readonly viewers: ViewerCache;
+  /** Where /metrics is served, once started: on the API's own port, or on the internal address. */
+  readonly metricsUrl: string;
   start(host: string, port: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -72,13 +102,45 @@ function graphqlMetrics(metrics: ApiMetrics): Plugin {
   };
 }
 
-/** Yoga's logger: refused requests are answers (info), anything else that fails is a fault (error). */
+/**
+ * Yoga's logger. Yoga reports every error it maps through `error`, some twice (once masking,
+ * once answering): each is logged once, a refusal (a documented code other than INTERNAL) at
+ * info with its code and details and no stack, a fault at error with its stack.
+ */
 function graphqlLogger(logger: Logger) {
+  const seen = new WeakSet<object>();
   return {
     debug: (...args: unknown[]) => logger.debug(args[0] as object, ...(args.slice(1) as [])),
     info: (...args: unknown[]) => logger.info(args[0] as object, ...(args.slice(1) as [])),
     warn: (...args: unknown[]) => logger.warn(args[0] as object, ...(args.slice(1) as [])),
-    error: (...args: unknown[]) => (isRefusal(args[0]) ? logger.info(args[0] as object, 'request refused') : logger.error(args[0] as object, ...(args.slice(1) as []))),
+    error: (...args: unknown[]) => {
+      const [error] = args;
+      if (typeof error === 'object' && error !== null) {
+        if (seen.has(error)) return;
+        seen.add(error);
+      }
+      const answer = contractError(error);
+      if (answer.extensions.code === 'INTERNAL') return logger.error({ err: error }, 'unexpected GraphQL error');
+      const { http: _http, ...extensions } = answer.extensions;
+      logger.info({ ...extensions, message: answer.message, path: answer.path?.join('.') }, 'request refused');
+    },
+  };
+}
+
+/**
+ * Validation errors (which Yoga neither masks nor logs) in the contract's form, naming the
+ * field / argument / variable at fault, and logged like every other refusal.
+ */
+function useErrorContract(log: ReturnType<typeof graphqlLogger>): Plugin {
+  return {
+    onValidate({ params }) {
+      return ({ valid, result, setResult }) => {
+        if (valid) return;
+        const errors = result.map((error) => contractError(error, params.documentAST));
+        errors.forEach((error) => log.error(error));
+        setResult(errors);
+      };
+    },
   };
 }
 
@@ -93,7 +155,13 @@ type AppServerContext = ServerContext & { readonly [REALTIME_CONTEXT_KEY]?: Real
 
 export function buildApp(deps: AppDeps): App {
   const limits = deps.limits ?? DEFAULT_API_LIMITS;
+  const outbound = deps.outbound ?? STRICT_OUTBOUND;
+  const files = deps.files ?? loadConfig({}).files;
+  const storage = createFileStorage(files);
+  const mediaLinks: MediaLinks = { signer: createUrlSigner(files.mediaLinks.key), ttlSeconds: files.mediaLinks.ttlSeconds };
   const metrics = createApiMetrics();
+  registerDeliveryMetrics(metrics.registry, deps.orm);
+  registerAutomationMetrics(metrics.registry, deps.orm);
   const key = signingKey(deps.jwtSecret);
   const databaseUrl = deps.databaseUrl ?? deps.orm.config.get('clientUrl');
   if (!databaseUrl) throw new Error('buildApp needs the database URL for its realtime connection');
@@ -111,57 +179,87 @@ export function buildApp(deps: AppDeps): App {
   // a check reports "down" promptly and leaves no retry timers behind.
   const healthConnection = Connection.lazy({ address: deps.temporalAddress, interceptors: [] });
   app.get('/api/v1/health', healthHandler({ orm: deps.orm, temporal: healthConnection, namespace: deps.namespace }));
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+  // On an internal address, /metrics is not served on the public port at all; nor is it, in
+  // production, without a token (platform/config.ts refuses that configuration anyway).
+  const metricsAccess = deps.metricsAccess ?? { token: undefined, address: undefined };
+  if (!metricsAccess.address && (metricsAccess.token || !deps.production)) {
+    const serveMetrics = metricsHandler(metrics.registry, metricsAccess.token);
+    app.get('/metrics', (req, res) => serveMetrics(req, res));
+  }
+  let metricsServer: MetricsServer | undefined;
 
+  // Stripe calls in with a signed raw body (its own parser; nothing else reads it first).
+  app.use(stripeWebhookRoute({
+    orm: deps.orm, logger: deps.logger,
+    secret: deps.stripeWebhook?.secret, toleranceSeconds: deps.stripeWebhook?.toleranceSeconds ?? 300,
+  }));
+  // The inbound channels (web form, partner API, Telegram, WhatsApp): raw bodies, verified per channel.
+  app.use(inboundRoutes({ orm: deps.orm, temporal: deps.temporal, logger: deps.logger }));
+  // Phone calendars subscribe to a model's bookings at a secret URL (no session, no body).
+  app.use(calendarFeedRoute({ orm: deps.orm, logger: deps.logger }));
+
+  // Uploads and downloads of files (multipart, streamed; their own parsers).
+  app.use(mediaRoutes({ orm: deps.orm, temporal: deps.temporal, sessions, storage, maxBytes: files.mediaMaxBytes, logger: deps.logger, links: mediaLinks }));
+  app.use(importRoutes({ orm: deps.orm, temporal: deps.temporal, sessions, storage, maxBytes: files.importMaxBytes, logger: deps.logger }));
+  app.use(reportRoutes({ orm: deps.orm, temporal: deps.temporal, sessions, storage, logger: deps.logger }));
+
+  const operatorConsole = graphqlConsole();
+  const graphqlLog = graphqlLogger(deps.logger.child({ component: 'graphql' }));
   const yoga = createYoga<AppServerContext, ApiContext>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
-    graphiql: deps.production ? false : { title: 'Virel Ops — GraphQL console', subscriptionsProtocol: 'WS' },
+    // The console (api/http/console.ts): served from the project, works offline; off in production.
+    graphiql: deps.production ? false : operatorConsole.options,
+    renderGraphiQL: operatorConsole.render,
     landingPage: false,
     // CORS is Express's (corsFor): Yoga's default would reflect every origin.
     cors: false,
-    logging: graphqlLogger(deps.logger.child({ component: 'graphql' })),
-    plugins: [graphqlMetrics(metrics), useIdempotencyKey(), ...graphqlLimits(limits, deps.production)],
+    logging: graphqlLog,
+    plugins: [graphqlMetrics(metrics), useErrorContract(graphqlLog), useIdempotencyKey(), ...graphqlLimits(limits, deps.production)],
     context: async (initial) => {
       const socket = initial[REALTIME_CONTEXT_KEY];
       if (socket) {
         // A graphql-ws operation: the viewer authenticated when the socket connected.
         return {
-          em: deps.orm.em.fork(), temporal: deps.temporal, log: deps.logger, requestId: 'ws', sessions,
-          viewer: socket.viewer, client: { ip: null, userAgent: null }, idempotencyKey: undefined,
+          em: deps.orm.em.fork(), temporal: deps.temporal, outbound, mediaLinks, log: deps.logger, requestId: 'ws', sessions,
+          viewer: socket.viewer, authRefusal: undefined, client: { ip: null, userAgent: null }, idempotencyKey: undefined,
         };
       }
       const req = initial.req;
       const bearer = bearerToken(req?.header('authorization'));
+      const authentication = bearer ? await sessions.authenticate(bearer) : { refused: 'missing' as const };
       return {
         em: deps.orm.em.fork(),
         temporal: deps.temporal,
+        outbound,
+        mediaLinks,
         log: req?.log ?? deps.logger,
         requestId: req?.requestId ?? 'internal',
         sessions,
-        viewer: bearer ? await sessions.viewer(bearer) : undefined,
+        viewer: 'viewer' in authentication ? authentication.viewer : undefined,
+        authRefusal: 'refused' in authentication ? authentication.refused : undefined,
         client: { ip: req?.ip ?? null, userAgent: req?.header('user-agent') ?? null },
         idempotencyKey: req?.header('idempotency-key') ?? undefined,
       };
     },
-    maskedErrors: {
-      maskError(error, message, isDev) {
-        const original = error instanceof Error && 'originalError' in error ? (error as { originalError: unknown }).originalError : error;
-        const mapped = toGraphQLError(original);
-        if (mapped) return mapped;
-        deps.logger.error({ err: original }, 'unexpected GraphQL error');
-        return maskError(error, message, isDev);
-      },
-    },
+    // Every error leaves in the contract's form (api/graphql/errors.ts); faults are masked.
+    maskedErrors: { maskError: (error) => contractError(error) },
   });
   // Yoga is a request listener; its types predate Express 5's.
   app.use(yoga.graphqlEndpoint, ...graphqlBody(limits.bodyLimitBytes), yoga as unknown as express.RequestHandler);
+  app.use(WEB_SESSION_PATH, webSessionRouter({
+    sessions,
+    secureCookie: deps.production,
+    temporalUi: deps.temporalUiUrl ? { url: deps.temporalUiUrl.replace(/\/$/, ''), namespace: deps.namespace } : undefined,
+  }));
   app.use(bodyErrors);
+  app.use(webAppRouter(deps.webDist));
 
   const server: Server = createServer(app);
+  // Node closes an idle keep-alive connection after 5 s; a client (or a load balancer, often 60 s
+  // idle) that reuses it at that moment gets ECONNRESET on a request that never arrived. Outlast them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -186,7 +284,7 @@ export function buildApp(deps: AppDeps): App {
         try {
           document = parse(params.query);
         } catch (error) {
-          return [asGraphQLError(error)];
+          return [socketError(error)];
         }
         const args = {
           schema,
@@ -197,7 +295,7 @@ export function buildApp(deps: AppDeps): App {
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((error: unknown) => socketError(error, document));
         return args;
       },
     },
@@ -212,8 +310,13 @@ export function buildApp(deps: AppDeps): App {
     metrics,
     realtime,
     viewers,
+    get metricsUrl() {
+      return metricsServer?.url ?? `${url}/metrics`;
+    },
     async start(host, port) {
       await Promise.all([realtime.start(), viewers.start()]);
+      const { address } = metricsAccess;
+      if (address) metricsServer = await startMetricsServer(metrics.registry, { ...metricsAccess, address });
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -233,7 +336,7 @@ export function buildApp(deps: AppDeps): App {
       await closed;
       clearTimeout(force);
       await healthConnection.close();
-      await Promise.all([realtime.stop(), viewers.stop()]);
+      await Promise.all([realtime.stop(), viewers.stop(), metricsServer?.close()]);
     },
   };
 }

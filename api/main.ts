@@ -30,9 +30,14 @@ const app = buildApp({
   jwtSecret: config.jwtSecret,
   limits: config.api.limits,
   databaseUrl: config.database.url,
+  temporalUiUrl: config.temporal.uiUrl,
+  metricsAccess: config.api.metrics,
+  stripeWebhook: { secret: config.stripe.webhookSecret, toleranceSeconds: config.stripe.webhookToleranceSeconds },
+  files: config.files,
+  outbound: config.outbound,
 });
 const url = await app.start(config.api.host, config.api.port);
-logger.info({ url, graphql: `${url}/graphql` }, 'api listening');
+logger.info({ url, graphql: `${url}/graphql`, metrics: app.metricsUrl }, 'api listening');
 
 let stopping = false;
 async function shutdown(signal: string) {

@@ -24,7 +24,7 @@ import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { createLogger } from '../platform/logger.ts';
-import { log, machine, mergeResults, percentile, round } from './support.ts';
+import { log, machine, mergeResults, percentile, round, timedRuns } from './support.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 500);
 const WARMUP = 50;
@@ -47,15 +47,6 @@ const UNASSIGNED_TASKS = 120;
 const UNASSIGNED_EXCEPTIONS = 30;
 
 
-async function timedRuns(count: number, run: (i: number) => Promise<void>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await run(i);
-    out.push(performance.now() - start);
-  }
-  return out;
-}
 
 const FIRST = ['James', 'Emily', 'Michael', 'Olivia', 'William', 'Sophie', 'Henry', 'Charlotte', 'George', 'Amelia', 'Thomas', 'Isla', 'Oliver', 'Grace',
   'Jack', 'Freya', 'Harry', 'Lily', 'Charlie', 'Ava', 'Edward', 'Ella', 'Daniel', 'Mia', 'Samuel', 'Chloe', 'Joseph', 'Ruby', 'David', 'Evie'];
@@ -84,10 +75,13 @@ function fixtureStatements(operatorId: string): Array<[string, string]> {
               lower(${pick(first, 'n')} || '.' || ${pick(last, 'n / 30')} || '.' || n) || '@example.com',
               '+447700' || lpad((n % 1000000)::text, 6, '0'), 'web', now() - (n % 1000) * interval '1 day'
          FROM generate_series(1, ${N.clients}) n`],
-    ['bookings', `INSERT INTO bookings (id, ref, client_id, model_id, location_id, start_at, end_at, status, price_total, assigned_to, created_at)
+    // Held bookings of one model never overlap (bookings_no_double_booking): a model's bookings are
+    // 1,000 minutes apart, and the second half of the series is shifted 3 hours from the first.
+    ['bookings', `INSERT INTO bookings (id, ref, client_id, model_id, location_id, start_at, end_at, held_until, status, price_total, assigned_to, created_at)
        SELECT md5('b' || n)::uuid, 'B-' || (100000 + n), md5('c' || (1 + (n::bigint * 7919) % ${N.clients}))::uuid, md5('m' || (1 + n % ${N.models}))::uuid,
-              md5('l' || (1 + n % ${N.locations}))::uuid, now() - interval '400 days' + (n % 500000) * interval '2 minutes',
-              now() - interval '400 days' + (n % 500000) * interval '2 minutes' + interval '2 hours',
+              md5('l' || (1 + n % ${N.locations}))::uuid, now() - interval '400 days' + (n % 500000) * interval '2 minutes' + (n / 500000) * interval '3 hours',
+              now() - interval '400 days' + (n % 500000) * interval '2 minutes' + (n / 500000) * interval '3 hours' + interval '2 hours',
+              now() - interval '400 days' + (n % 500000) * interval '2 minutes' + (n / 500000) * interval '3 hours' + interval '2 hours',
               (ARRAY['completed','completed','completed','confirmed','pending','cancelled','draft','no_show','expired','deposit_required'])[1 + n % 10],
               550, CASE WHEN n % 4 = 0 THEN NULL ELSE ${userId(`1 + n % ${N.users}`)} END, now() - (n % 400) * interval '1 day'
          FROM generate_series(1, ${N.bookings}) n`],

@@ -11,7 +11,8 @@
  * API and worker run as child processes (as in production), so the 500 sockets in this process do
  * not share an event loop with the server they measure.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,6 +23,10 @@ import { freePort } from '../launcher/ports.ts';
 import { startScratchServers } from '../launcher/scratch-servers.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { log, machine, mergeResults, percentile, round } from './support.ts';
+import { startChild, stopChild } from './child.ts';
+
+/** Production keeps /metrics behind a bearer token (platform/config.ts); the bench reads it with this one. */
+const METRICS_TOKEN = randomBytes(24).toString('hex');
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 500);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
@@ -29,15 +34,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const JWT_SECRET = 'bench-secret-bench-secret-bench-secret-0';
 
 
-function startChild(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [path.join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 const servers = await startScratchServers('bench-subscriptions');
 const children: ChildProcess[] = [];
@@ -48,6 +44,7 @@ try {
   const env = {
     PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: servers.databaseUrl, TEMPORAL_ADDRESS: servers.temporalAddress,
     JWT_SECRET, API_HOST: '127.0.0.1', API_PORT: String(port), WORKER_METRICS_ADDRESS: '',
+    METRICS_TOKEN,
   };
   children.push(startChild('worker/main.ts', env), startChild('api/main.ts', env));
   const url = `http://127.0.0.1:${port}`;
@@ -119,7 +116,7 @@ try {
   })));
   // Subscriptions registered server-side (graphql-ws has no subscribe acknowledgement).
   for (const deadline = Date.now() + 30_000; ;) {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     if (Number(/^virel_realtime_subscribers(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0) >= SUBSCRIBERS) break;
     if (Date.now() > deadline) throw new Error('subscriptions did not register');
     await new Promise((r) => setTimeout(r, 100));

@@ -11,6 +11,17 @@ export const round = (n: number): number => Math.round(n * 100) / 100;
 
 export const log = (msg: string): void => console.log(`[bench] ${msg}`);
 
+/** Runs `run` `count` times one after another; the milliseconds of each. */
+export async function timedRuns(count: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    await run(i);
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+
 /** The machine a run measured, as recorded beside its figures: cores, CPU, memory, Node, and what ran. */
 export function machine(servers: string): string {
   return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${servers}`;

@@ -84,6 +84,12 @@ export interface Change {
   readonly audit?: AuditPart | undefined;
   /** The timeline entry, domain event and NOTIFY; absent for an audit-only edit. */
   readonly event?: EventPart | undefined;
+  /**
+   * The domain event's own entity when it is not the changed one: a payment's event is about the
+   * payment (the catalogue's entity type, so rules read the payment's row as `entity`) while its
+   * audit and timeline entries belong to the booking whose money changed.
+   */
+  readonly eventEntity?: { readonly type: string; readonly id: string } | undefined;
 }
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -118,7 +124,7 @@ export function changeLogParts(change: Change, options: { source: string; refFro
     }
     parts.push(`change_event AS (
       INSERT INTO domain_events (event_type, entity_type, entity_id, payload, transition_id, actor_user_id)
-      SELECT :eventType, :entityType, :entityId::uuid, ${payload}, :transitionId, :actorUser::uuid FROM ${source}
+      SELECT :eventType, :eventEntityType, :eventEntityId::uuid, ${payload}, :transitionId, :actorUser::uuid FROM ${source}
       RETURNING id, event_type, entity_type, entity_id
     )`);
   }
@@ -129,6 +135,7 @@ export function changeLogParts(change: Change, options: { source: string; refFro
   const audit = change.audit;
   const values: Record<string, unknown> = {
     entityType: change.entityType, entityId: change.entityId, transitionId: change.transitionId, actorUser: change.actor.userId ?? null,
+    eventEntityType: change.eventEntity?.type ?? change.entityType, eventEntityId: change.eventEntity?.id ?? change.entityId,
     actorType: change.actor.type, channel: CHANGES_CHANNEL,
     action: audit?.action ?? null, before: json(audit?.before), after: json(audit?.after), metadata: json(audit?.metadata),
     ip: audit?.ip ?? null, userAgent: audit?.userAgent ?? null,

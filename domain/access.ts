@@ -24,6 +24,7 @@ export const PERMISSIONS = {
   'clients.write': 'Create and edit clients',
   'models.read': 'See model profiles',
   'models.write': 'Edit model profiles, media and status',
+  'models.internal': 'See and edit internal notes and ratings of models (editing also needs models.write)',
   'directories.read': 'See services, categories, attributes, locations and call rates',
   'directories.write': 'Edit services, categories, attributes, locations and call rates',
   'availability.read': 'See availability slots and mismatches',
@@ -42,6 +43,8 @@ export const PERMISSIONS = {
   'pii.read': 'See unmasked phone numbers and emails',
   'entities.read_all': 'See every inquiry, booking, task and exception, not only assigned or unassigned ones',
   'escalations.manage': 'Receive escalations and reassign work between operators',
+  'reports.run': 'Run and download operational reports (bookings by status, conversion funnel, SLA compliance)',
+  'reports.finance': 'Run and download finance reports (revenue and deposits by model)',
 } as const;
 export type PermissionCode = keyof typeof PERMISSIONS;
 
@@ -57,7 +60,7 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
     permissions: [
       ...readsExcept('integrations.read'),
       'inquiries.write', 'bookings.write', 'tasks.write', 'exceptions.write', 'clients.write',
-      'availability.write', 'automation.write', 'entities.read_all', 'escalations.manage',
+      'availability.write', 'automation.write', 'entities.read_all', 'escalations.manage', 'models.internal', 'reports.run',
     ],
   },
   OPERATOR: {
@@ -66,7 +69,7 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
     permissions: [
       'action_center.read', 'inquiries.read', 'inquiries.write', 'bookings.read', 'bookings.write',
       'tasks.read', 'tasks.write', 'exceptions.read', 'exceptions.write', 'clients.read', 'models.read',
-      'directories.read', 'availability.read',
+      'directories.read', 'availability.read', 'models.internal',
     ],
   },
   CONTENT_MANAGER: {
@@ -77,7 +80,7 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
   FINANCE: {
     name: 'Finance',
     description: 'Payments, payouts, reports and reconciliation; cannot change bookings or automation',
-    permissions: ['payments.read', 'payments.write', 'bookings.read', 'clients.read', 'entities.read_all', 'audit.read'],
+    permissions: ['payments.read', 'payments.write', 'bookings.read', 'clients.read', 'entities.read_all', 'audit.read', 'reports.run', 'reports.finance'],
   },
   INTEGRATIONS_ADMIN: {
     name: 'Integrations Admin',
@@ -87,7 +90,7 @@ export const ROLES: Readonly<Record<RoleCode, { name: string; description: strin
   READ_ONLY: {
     name: 'Read Only',
     description: 'Sees all data except PII; changes nothing',
-    permissions: [...readsExcept('pii.read'), 'entities.read_all'],
+    permissions: [...readsExcept('pii.read'), 'entities.read_all', 'models.internal'],
   },
 };
 

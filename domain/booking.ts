@@ -5,13 +5,61 @@
  * store and the read models all read them from here.
  */
 import type { BookingStatus } from './lifecycles.ts';
+import { DomainError } from './errors.ts';
 import { CURRENCY_PATTERN, MONEY_HINT, isPositiveAmount } from './formats.ts';
 
 /** Waiting for confirmation: the hold runs and the booking expires unless confirmed. */
 export const AWAITING_CONFIRMATION_STATUSES: readonly BookingStatus[] = ['pending', 'deposit_required'];
 
-/** Statuses that hold the model's time: matching treats the model as busy, and overlaps conflict. */
+/**
+ * Whether a booking in `status` shows its hold deadline (`expiresAt`): while it waits for
+ * confirmation, and once expired (it says when the hold ran out). Confirmed, started, finished
+ * or cancelled bookings no longer hold, so the deadline is cleared as they leave.
+ */
+export function showsHoldDeadline(status: BookingStatus): boolean {
+  return AWAITING_CONFIRMATION_STATUSES.includes(status) || status === 'expired';
+}
+
+/**
+ * Statuses that hold the model's time: matching and availability treat the model as busy, and two
+ * holding bookings of one model may not overlap (the database's exclusion constraint
+ * `bookings_no_double_booking` lists the same statuses; test/domain-sql.test.ts compares them).
+ * A draft holds nothing: it is an operator's sketch until it is sent to the client (pending).
+ */
 export const TIME_HOLDING_STATUSES: readonly BookingStatus[] = ['pending', 'deposit_required', 'confirmed', 'in_progress'];
+
+/** The exclusion constraint that refuses a double booking (migration Migration20261130115500_no_double_booking). */
+export const DOUBLE_BOOKING_CONSTRAINT = 'bookings_no_double_booking';
+
+export const holdsTime = (status: string): boolean => (TIME_HOLDING_STATUSES as readonly string[]).includes(status);
+
+/** Whether a change leaves a booking holding time it did not hold before, or holding other time. */
+export function claimsTime(change: { fromStatus: string; toStatus: string; moves: boolean }): boolean {
+  return holdsTime(change.toStatus) && (!holdsTime(change.fromStatus) || change.moves);
+}
+
+/** The booking that already holds the model's time. */
+export interface HoldingBooking {
+  readonly id: string;
+  readonly ref: string;
+  readonly status: string;
+  readonly startAt: Date;
+  readonly endAt: Date;
+  /** End plus the model's buffer and the location's travel time. */
+  readonly heldUntil: Date;
+}
+
+/** CONFLICT naming the booking that holds the model's time (the service's check and the database's alike). */
+export function doubleBooking(other: HoldingBooking): DomainError {
+  return new DomainError(
+    'CONFLICT',
+    `The model is already booked then: ${other.ref} (${other.status}) holds ${other.startAt.toISOString()} – ${other.heldUntil.toISOString()}.`,
+    {
+      reason: 'double_booking', conflictingBookingId: other.id, conflictingBookingRef: other.ref, conflictingStatus: other.status,
+      conflictingStartAt: other.startAt.toISOString(), conflictingEndAt: other.endAt.toISOString(), conflictingHeldUntil: other.heldUntil.toISOString(),
+    },
+  );
+}
 
 /** Still ahead: the terms and the time may change (a started or finished booking keeps both). */
 export const AMENDABLE_STATUSES: readonly BookingStatus[] = ['draft', 'pending', 'deposit_required', 'confirmed'];
@@ -53,6 +101,19 @@ export function amendmentProblem(terms: BookingTermsChange, status: BookingStatu
   }
   if (terms.currency !== undefined && !CURRENCY_PATTERN.test(terms.currency)) return { field: 'currency', message: 'must be a three-letter code such as GBP' };
   return undefined;
+}
+
+/**
+ * While the client may still confirm they will arrive (seed rule 3 reads it 30 minutes before
+ * the start): from the moment the booking is offered to them until it starts. A draft has not
+ * reached the client; a started, finished or cancelled booking has nothing left to confirm.
+ */
+export const ARRIVAL_CONFIRMABLE_STATUSES: readonly BookingStatus[] = ['pending', 'deposit_required', 'confirmed'];
+
+/** What is wrong with recording the client's arrival confirmation on a booking in `status`, if anything. */
+export function arrivalConfirmationProblem(status: BookingStatus): Problem | undefined {
+  if (ARRIVAL_CONFIRMABLE_STATUSES.includes(status)) return undefined;
+  return { field: 'status', message: `a booking that is ${status} takes no arrival confirmation (only ${ARRIVAL_CONFIRMABLE_STATUSES.join(', ')})` };
 }
 
 /** What is wrong with a booking time (ISO instants), if anything. */

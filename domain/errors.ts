@@ -49,9 +49,21 @@ export function conflict(message: string, details?: string | Record<string, unkn
   return new DomainError('CONFLICT', message, typeof details === 'string' ? { field: details } : { ...details });
 }
 
-/** UNAUTHENTICATED: no session, a wrong password, an ended session. */
-export function unauthenticated(message: string): DomainError {
-  return new DomainError('UNAUTHENTICATED', message);
+/**
+ * Why a request is not signed in (`extensions.reason` of UNAUTHENTICATED), so a client knows
+ * what to do: `token_expired`, refresh the session (refreshSession) and retry; `missing`,
+ * `token_invalid` or `token_revoked` (the session ended: logout, a reused refresh token, the
+ * user disabled), sign in; `bad_credentials` / `account_disabled`, the sign-in itself was
+ * refused; `session_ended`, the refresh token is spent, revoked or expired: sign in.
+ */
+export const UNAUTHENTICATED_REASONS = [
+  'missing', 'token_invalid', 'token_expired', 'token_revoked', 'bad_credentials', 'account_disabled', 'session_ended',
+] as const;
+export type UnauthenticatedReason = (typeof UNAUTHENTICATED_REASONS)[number];
+
+/** UNAUTHENTICATED with the reason a client acts on. */
+export function unauthenticated(message: string, reason: UnauthenticatedReason): DomainError {
+  return new DomainError('UNAUTHENTICATED', message, { reason });
 }
 
 /** FORBIDDEN naming the permission the request needs (or, beyond one, the permissions). */

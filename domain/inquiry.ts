@@ -12,3 +12,11 @@ export type Priority = (typeof PRIORITIES)[number];
 export function inquiryWorkflowId(input: { source: InquirySource; externalRef?: string | null; id: string }): string {
   return input.externalRef ? `inquiry:${input.source}:${input.externalRef}` : `inquiry:${input.id}`;
 }
+
+/**
+ * The deposit of a booking converted from an inquiry: the one the conversion names, else the one
+ * the inquiry asked of the client (its depositAmount), so the amount agreed is not lost.
+ */
+export function convertedDeposit(requested: string | null | undefined, inquiryDeposit: string | null | undefined): string | undefined {
+  return requested ?? inquiryDeposit ?? undefined;
+}

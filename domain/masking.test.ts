@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { maskEmail, maskPhone } from './masking.ts';
+import { FINANCE_KEY, maskContactsInText, maskEmail, maskPhone } from './masking.ts';
 
 describe('PII masking (seed §2)', () => {
   test.each([
@@ -17,4 +17,16 @@ describe('PII masking (seed §2)', () => {
     ['not-an-email', '***'],
     [null, null],
   ])('email %s → %s', (input, masked) => expect(maskEmail(input)).toBe(masked));
+
+  test('contacts quoted in free text are masked; dates and ids are not', () => {
+    expect(maskContactsInText('SMTP refused james.carter@example.com; call +44 7700 900123 or 07700900123 before 2026-11-30 16:40 (id 8c5b25f0-1234)'))
+      .toBe('SMTP refused ja***@example.com; call +447700***123 or 07700***123 before 2026-11-30 16:40 (id 8c5b25f0-1234)');
+  });
+});
+
+describe('finance fields (operators never see amounts)', () => {
+  test.each(['amount', 'amountRefunded', 'price_total', 'deposit_required', 'depositStatus', 'payment_status'])('%s is a finance field', (key) => {
+    expect(FINANCE_KEY.test(key)).toBe(true);
+  });
+  test.each(['paymentId', 'providerRef', 'currency', 'bookingId'])('%s is not', (key) => expect(FINANCE_KEY.test(key)).toBe(false));
 });

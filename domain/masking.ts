@@ -17,3 +17,23 @@ export function maskEmail(email: string | null | undefined): string | null {
   if (at < 1) return '***';
   return `${email.slice(0, Math.min(2, at))}***${email.slice(at)}`;
 }
+
+/**
+ * Keys of JSON payloads (timelines, audit entries, events) that hold PII or money. Viewers without
+ * pii.read see PII masked; viewers without payments.read (operators among them) never see an
+ * amount: a payment's `amount`, a refund's, a price, a deposit or a payment status is left out.
+ */
+export const PII_KEY = /(email|phone)/i;
+export const FINANCE_KEY = /(price|amount|deposit_?required|depositRequired|deposit_?status|payment_?status)/i;
+
+const EMAIL_IN_TEXT = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+// International (+…) or national (0…) numbers; not dates, times or ids.
+const PHONE_IN_TEXT = /(?<![\w-])(?:\+\d[\d ()-]{7,}\d|0\d{9,10})(?![\w-])/g;
+
+/**
+ * Free text that may quote a contact (an error message, a note from a system): every email and
+ * phone number in it masked as the fields are.
+ */
+export function maskContactsInText(text: string): string {
+  return text.replace(EMAIL_IN_TEXT, (email) => maskEmail(email) ?? '***').replace(PHONE_IN_TEXT, (phone) => maskPhone(phone) ?? '***');
+}

@@ -1,6 +1,6 @@
 /** The rules written once in domain/: status sets read off the tables, formats, booking rules. */
 import { describe, expect, test } from '@jest/globals';
-import { AMENDABLE_STATUSES, TIME_HOLDING_STATUSES, amendmentProblem, newBookingProblem, rescheduleProblem } from './booking.ts';
+import { AMENDABLE_STATUSES, TIME_HOLDING_STATUSES, amendmentProblem, arrivalConfirmationProblem, newBookingProblem, rescheduleProblem } from './booking.ts';
 import { MONEY_PATTERN, isPositiveAmount, normalizeAmount, normalizePhone, sqlList } from './formats.ts';
 import {
   FINAL_BOOKING_STATUSES, FINAL_EXCEPTION_STATUSES, FINAL_INQUIRY_STATUSES, FINAL_TASK_STATUSES, OPEN_EXCEPTION_STATUSES, OPEN_TASK_STATUSES,
@@ -49,6 +49,13 @@ describe('booking rules', () => {
     expect(amendmentProblem({ priceTotal: '1000000000' }, 'pending')?.field).toBe('priceTotal');
     expect(amendmentProblem({ depositRequired: null }, 'confirmed')).toBeUndefined();
     expect(amendmentProblem({ currency: 'gbp' }, 'confirmed')?.field).toBe('currency');
+  });
+
+  test.each([
+    ['draft', false], ['pending', true], ['deposit_required', true], ['confirmed', true],
+    ['in_progress', false], ['completed', false], ['cancelled', false], ['expired', false], ['no_show', false],
+  ] as const)('arrival confirmation on a %s booking: allowed=%s', (status, allowed) => {
+    expect(arrivalConfirmationProblem(status)?.field).toBe(allowed ? undefined : 'status');
   });
 
   test('reschedules', () => {

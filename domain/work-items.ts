@@ -12,3 +12,12 @@ export function completionSteps(from: TaskStatus): readonly TaskStatus[] {
   assertTransition(taskLifecycle, from, 'done');
   return ['done'];
 }
+
+/**
+ * Who owns the exception an SLA breach opens: whoever owned the breached item when it breached
+ * (the operator who must see that it slipped), else whoever the escalation handed it to (an ops
+ * manager), so the exception is never left in nobody's queue when someone is responsible.
+ */
+export function breachExceptionAssignee(owner: string | null, escalatedTo: string | null): string | null {
+  return owner ?? escalatedTo;
+}

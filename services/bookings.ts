@@ -1,16 +1,19 @@
 /**
  * Booking commands. Creation starts the booking's lifecycle workflow (update-with-start); a
  * change of terms is the workflow's amend Update and a time change its reschedule Update (the
- * workflow's timers follow the times, and it refuses changes to a finished booking). Notes and
- * the booked services are not workflow facts: they are written here, with their change record.
+ * workflow's timers follow the times, and it refuses changes to a finished booking); the client's
+ * arrival confirmation is a fact of the workflow too (its confirmArrival Update). Notes and the
+ * booked services are not workflow facts: they are written here, with their change record.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Booking, Client, Location, Model, Service, User } from '../db/entities/index.ts';
 import { assertMayAssign, assertPermission, canSee } from '../domain/access.ts';
+import { holdsTime } from '../domain/booking.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
 import { FINAL_BOOKING_STATUSES } from '../domain/lifecycles.ts';
 import type { BookingTerms, NewBooking } from '../workflows/booking/messages.ts';
+import { createMismatchService } from './availability-mismatches.ts';
+import { assertModelFree } from './booking-holds.ts';
 import { recordEdit } from './change-records.ts';
 import { actorOf, newEntityId, transitionIdOf, type Caller, type ServiceDeps } from './context.ts';
 import * as commands from './lifecycle-commands.ts';
@@ -50,11 +53,6 @@ export interface NewTimes {
   readonly startAt: Date;
   readonly endAt: Date;
   readonly reason?: string | null | undefined;
-}
-
-/** The delivery of a create: its id tells a first delivery from a repeat (Created.firstDelivery). */
-export interface CreateOptions {
-  readonly requestId?: string | undefined;
 }
 
 const POPULATE = ['client', 'model', 'location', 'services'] as const;
@@ -109,6 +107,7 @@ function termsOf(change: BookingUpdate, row: Booking): BookingTerms {
 
 export function createBookingService(deps: ServiceDeps) {
   const { em, temporal } = deps;
+  const mismatches = createMismatchService(deps);
 
   /** A booking the caller may act on, with its fields, or NOT_FOUND (outside the policy reads as absent). */
   async function bookingInPolicy(caller: Caller, id: string): Promise<Booking> {
@@ -148,13 +147,13 @@ export function createBookingService(deps: ServiceDeps) {
   }
 
   return {
-    async create(caller: Caller, input: BookingInput, options: CreateOptions = {}): Promise<Booking> {
+    async create(caller: Caller, input: BookingInput): Promise<Booking> {
       assertPermission(caller.principal, 'bookings.write');
       await assertBookingReferences(em, input);
       assertMayAssign(caller.principal, input.assigneeId);
       const booking = newBookingOf(newEntityId(caller, 'booking'), input);
       const { created } = await commands.startBooking(temporal, booking, {
-        actor: actorOf(caller), requestId: options.requestId ?? randomUUID(), holdMinutes: input.holdMinutes ?? undefined,
+        actor: actorOf(caller), requestId: caller.requestId, holdMinutes: input.holdMinutes ?? undefined,
       }, {
         staticSummary: `Booking ${booking.startAt} – ${booking.endAt}`,
         staticDetails: `**Booking** ${booking.id}\n\nClient ${booking.clientId}, model ${booking.modelId}, location ${booking.locationId}`,
@@ -171,11 +170,15 @@ export function createBookingService(deps: ServiceDeps) {
       if (moves && !(startAt < endAt)) throw invalidInput('endAt', 'must be after startAt');
       const notes = change.notesInternal === undefined ? undefined : (change.notesInternal ?? null);
       const terms = termsOf(change, row);
+      if (holdsTime(row.status) && (moves || terms.modelId || terms.locationId)) {
+        await assertModelFree(em, row.id, { modelId: terms.modelId, locationId: terms.locationId, startAt, endAt });
+      }
       // The workflow owns the times and the terms: it refuses a change to a finished booking before anything changes.
       if (Object.keys(terms).length) {
         await commands.amend(handleOf(row), terms, { actor: actorOf(caller), transitionId: transitionIdOf(caller, ':amend'), reason: change.reason ?? undefined });
       }
       if (moves) await rescheduleThroughWorkflow(caller, row, { startAt, endAt, reason: change.reason });
+      if (moves || terms.modelId || terms.locationId) await mismatches.reconcileBooking(row.id);
       const notesBefore = row.notesInternal ?? null;
       if (notes !== undefined && notes !== notesBefore) {
         await em.transactional(async (tx) => {
@@ -193,7 +196,21 @@ export function createBookingService(deps: ServiceDeps) {
 
     async reschedule(caller: Caller, id: string, times: NewTimes): Promise<Booking> {
       const row = await bookingInPolicy(caller, id);
+      if (holdsTime(row.status)) await assertModelFree(em, row.id, { startAt: times.startAt, endAt: times.endAt });
       await rescheduleThroughWorkflow(caller, row, times);
+      await mismatches.reconcileBooking(row.id);
+      return reloadBooking(em, row.id);
+    },
+
+    /**
+     * "The client confirmed they will arrive" (seed rule 3 then raises no no-show risk): by whoever
+     * may act on the booking (an operator on their own or an unassigned one, managers on any),
+     * through the booking's workflow, which refuses it unless the booking is pending,
+     * deposit_required or confirmed. Confirming again changes nothing.
+     */
+    async confirmArrival(caller: Caller, id: string, input: { note?: string | null | undefined } = {}): Promise<Booking> {
+      const row = await bookingInPolicy(caller, id);
+      await commands.confirmArrival(handleOf(row), { actor: actorOf(caller), transitionId: transitionIdOf(caller, ':arrival'), note: input.note ?? undefined });
       return reloadBooking(em, row.id);
     },
 

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { writeChange } from '../db/change-log.ts';
+import { writeChange, type Change } from '../db/change-log.ts';
 import { snapshot } from './audit-records.ts';
 import { actorOf, type Caller } from './context.ts';
 
@@ -27,8 +27,9 @@ export interface EditRecord {
   readonly timelineEvent?: string | undefined;
 }
 
-export async function recordEdit(em: EntityManager, caller: Caller, entry: EditRecord): Promise<void> {
-  await writeChange(em, {
+/** The change-log write of an edit: for a caller that embeds it in its own statement (db/change-log.ts `changeLogParts`). */
+export function editChange(caller: Caller, entry: EditRecord): Change {
+  return {
     entityType: entry.entityType,
     entityId: entry.entityId,
     transitionId: entry.timelineEvent ? `edit:${randomUUID()}` : null,
@@ -40,5 +41,9 @@ export async function recordEdit(em: EntityManager, caller: Caller, entry: EditR
     event: entry.timelineEvent
       ? { type: entry.timelineEvent, payload: { before: snapshot(entry.before), after: snapshot(entry.after), ...(entry.metadata ?? {}) } }
       : undefined,
-  });
+  };
+}
+
+export async function recordEdit(em: EntityManager, caller: Caller, entry: EditRecord): Promise<void> {
+  await writeChange(em, editChange(caller, entry));
 }

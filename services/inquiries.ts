@@ -4,18 +4,21 @@
  * starts the booking's lifecycle). Editing the details and matching are not workflow facts: they
  * are written here, with their change record.
  */
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Inquiry, InquiryMatch, Location, Service, type Booking } from '../db/entities/index.ts';
+import { changeLogParts, named } from '../db/change-log.ts';
+import { CallRate, Inquiry, Location, Service, type Booking } from '../db/entities/index.ts';
+import type { JsonObject } from '../db/entities/columns.ts';
 import { assertPermission } from '../domain/access.ts';
-import { TIME_HOLDING_STATUSES } from '../domain/booking.ts';
 import { conflict, invalidInput } from '../domain/errors.ts';
+import { DEFAULT_CURRENCY } from '../domain/formats.ts';
+import { priceFromRates } from '../domain/pricing.ts';
 import type { InquirySource, Priority } from '../domain/inquiry.ts';
 import { FINAL_INQUIRY_STATUSES } from '../domain/lifecycles.ts';
-import { asksForAnything, requestedWindow, scoreModel, type MatchRequest, type MatchScore } from '../domain/matching.ts';
+import { asksForAnything } from '../domain/matching.ts';
+import { scoredCandidates, type MatchAsk, type ScoredModel } from './match-candidates.ts';
 import type { Created } from '../workflows/lifecycle/messages.ts';
-import { assertBookingReferences, loadBooking, newBookingOf, type BookingInput, type CreateOptions } from './bookings.ts';
-import { recordEdit } from './change-records.ts';
+import { assertBookingReferences, loadBooking, newBookingOf, type BookingInput } from './bookings.ts';
+import { editChange, recordEdit } from './change-records.ts';
 import { actorOf, newEntityId, transitionIdOf, type Caller, type ServiceDeps } from './context.ts';
 import * as commands from './lifecycle-commands.ts';
 import { idOf, isUuid, lifecycleRowInPolicy } from './rows.ts';
@@ -47,8 +50,15 @@ export interface InquiryUpdate {
   readonly requestedTimeTo?: Date | null | undefined;
 }
 
-/** A booking converted from an inquiry: the client defaults to the inquiry's linked client. */
-export type ConversionInput = Omit<BookingInput, 'clientId'> & { readonly clientId?: string | null | undefined };
+/**
+ * A booking converted from an inquiry: the client defaults to the inquiry's linked client, the
+ * price (and its currency) to the call rates for the location and the booked duration.
+ */
+export type ConversionInput = Omit<BookingInput, 'clientId' | 'priceTotal' | 'currency'> & {
+  readonly clientId?: string | null | undefined;
+  readonly priceTotal?: string | null | undefined;
+  readonly currency?: string | null | undefined;
+};
 
 export interface CreatedInquiry {
   readonly inquiry: Inquiry;
@@ -69,12 +79,48 @@ const CLOSED: readonly string[] = FINAL_INQUIRY_STATUSES;
 export const requestedServicesOf = (row: Inquiry): string[] =>
   (Array.isArray(row.requestedServices) ? row.requestedServices : []).filter((s): s is string => typeof s === 'string' && isUuid(s));
 
-/** An inquiry's stored matches, best first. */
-export const matchesOf = (em: EntityManager, inquiryId: string) =>
-  em.find(InquiryMatch, { inquiry: inquiryId }, { orderBy: { score: 'desc', id: 'asc' }, populate: ['model'], limit: 50 });
+/** How many of a matching run's best candidates are stored in inquiry_matches (and shown). */
+export const MATCHES_KEPT = 50;
+
+/** A stored match as it is shown (GraphQL InquiryMatch): with its model's name. */
+export interface MatchView {
+  readonly id: string;
+  readonly modelId: string;
+  readonly modelName: string;
+  /** 0-100. */
+  readonly score: number;
+  /** The factors, the points and the points possible (domain/matching.ts MatchScore.reason). */
+  readonly reason: JsonObject | null;
+  readonly createdAt: Date;
+}
+
+/** The JSON object a statement below builds per match (json_build_object: one row, no ORM hydration). */
+const MATCH_JSON = `json_build_object('id', im.id, 'modelId', im.model_id, 'modelName', m.name, 'score', im.score, 'reason', im.reason, 'createdAt', im.created_at)`;
+type MatchJson = Omit<MatchView, 'score' | 'createdAt'> & { score: string | number | null; createdAt: string };
+const matchViewOf = (m: MatchJson): MatchView => ({ ...m, score: Number(m.score ?? 0), createdAt: new Date(m.createdAt) });
+
+/** An inquiry's stored matches, best first, with their models' names: one statement. */
+export async function matchesOf(em: EntityManager, inquiryId: string): Promise<MatchView[]> {
+  const [row] = await em.getConnection().execute<Array<{ matches: MatchJson[] | null }>>(`
+    SELECT (SELECT json_agg(${MATCH_JSON} ORDER BY im.score DESC NULLS LAST, im.model_id)
+              FROM (SELECT * FROM inquiry_matches WHERE inquiry_id = ? ORDER BY score DESC NULLS LAST, model_id LIMIT ?) im
+              JOIN models m ON m.id = im.model_id) AS matches`, [inquiryId, MATCHES_KEPT], 'all', em.getTransactionContext());
+  return (row?.matches ?? []).map(matchViewOf);
+}
 
 /** Audit values as JSON: instants as ISO text, absent as null. */
 const jsonValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : (v ?? null));
+
+/** The call-rate price of a booking at a location for its duration (domain/pricing.ts), or VALIDATION. */
+async function ratedPrice(em: EntityManager, locationId: string, startAt: Date, endAt: Date): Promise<{ priceTotal: string; currency: string }> {
+  const minutes = Math.ceil((endAt.getTime() - startAt.getTime()) / 60_000);
+  const rates = await em.find(CallRate, { status: 'active', $or: [{ location: isUuid(locationId) ? locationId : null }, { location: null }] });
+  const rated = priceFromRates(rates.map((r) => ({
+    id: r.id, locationId: idOf(r.location), durationMinutes: r.durationMinutes, price: String(r.price), currency: r.currency,
+  })), locationId, minutes);
+  if (!rated) throw invalidInput('priceTotal', `no call rate covers ${minutes} minutes at this location: give priceTotal`);
+  return { priceTotal: rated.priceTotal, currency: rated.currency };
+}
 
 export function createInquiryService(deps: ServiceDeps) {
   const { em, temporal } = deps;
@@ -84,44 +130,48 @@ export function createInquiryService(deps: ServiceDeps) {
 
   const reloadInquiry = (id: string) => em.findOneOrFail(Inquiry, { id }, { refresh: true });
 
-  /** Every active model that is a candidate for the inquiry, best first (domain/matching.ts scores). */
-  async function scoreCandidates(row: Inquiry): Promise<Array<MatchScore & { modelId: string }>> {
-    const request: MatchRequest = {
+  /**
+   * The active models that are candidates for the inquiry, best first, at least the best
+   * MATCHES_KEPT of them exactly (services/match-candidates.ts: profile facts for every model,
+   * history and real availability over the requested window only as far as they can matter).
+   */
+  async function scoreCandidates(row: Inquiry): Promise<ScoredModel[]> {
+    const asked: MatchAsk = {
       locationId: idOf(row.requestedLocation), from: row.requestedTimeFrom ?? null, to: row.requestedTimeTo ?? null, serviceIds: requestedServicesOf(row),
     };
-    if (!asksForAnything(request)) {
+    if (!asksForAnything({ ...asked, locationTitle: null })) {
       throw invalidInput('requestedLocationId', 'the inquiry asks for no location, time or services to match on');
     }
-    const epoch = new Date(0);
-    const window = requestedWindow(request.from, request.to);
-    const from = window.from ?? epoch;
-    const to = window.to ?? epoch;
-    const rows = await em.getConnection().execute<Array<{
-      id: string; location_match: boolean; available: boolean; tentative: boolean; busy: boolean; services_offered: number;
-    }>>(`
-      SELECT m.id,
-             (m.primary_location_id IS NOT DISTINCT FROM ?::uuid) AS location_match,
-             EXISTS (SELECT 1 FROM availability_slots s WHERE s.model_id = m.id AND s.status = 'available' AND s.start_at <= ? AND s.end_at >= ?) AS available,
-             EXISTS (SELECT 1 FROM availability_slots s WHERE s.model_id = m.id AND s.status = 'tentative' AND s.start_at <= ? AND s.end_at >= ?) AS tentative,
-             (EXISTS (SELECT 1 FROM bookings b WHERE b.model_id = m.id AND b.status IN (${TIME_HOLDING_STATUSES.map(() => '?').join(', ')}) AND b.start_at < ? AND b.end_at > ?)
-              OR EXISTS (SELECT 1 FROM availability_slots s WHERE s.model_id = m.id AND s.status = 'unavailable' AND s.start_at < ? AND s.end_at > ?)) AS busy,
-             (SELECT count(*) FROM model_services ms WHERE ms.model_id = m.id AND coalesce(ms.is_enabled, true)
-                  AND ms.service_id::text IN (SELECT jsonb_array_elements_text(?::jsonb)))::int AS services_offered
-        FROM models m
-       WHERE m.status = 'active'`,
-    [request.locationId, from, to, from, to, ...TIME_HOLDING_STATUSES, to, from, to, from, JSON.stringify(request.serviceIds)]);
-    const candidates: Array<MatchScore & { modelId: string }> = [];
-    for (const m of rows) {
-      const scored = scoreModel(request, {
-        locationMatch: m.location_match, available: m.available, tentative: m.tentative, busy: m.busy, servicesOffered: m.services_offered,
-      });
-      if (scored) candidates.push({ modelId: m.id, ...scored });
-    }
-    return candidates.sort((a, b) => b.score - a.score);
+    return scoredCandidates(em, asked, MATCHES_KEPT);
+  }
+
+  /**
+   * Replaces the inquiry's stored matches with `kept` and records the run, in ONE statement
+   * (so atomic without a transaction of its own): the old matches deleted, the new ones
+   * inserted, the audit entry, timeline entry and `inquiry.matched` event written, and the new
+   * matches returned with their models' names, best first.
+   */
+  async function replaceMatches(caller: Caller, inquiryId: string, scored: number, kept: readonly ScoredModel[]): Promise<MatchView[]> {
+    const log = changeLogParts(editChange(caller, {
+      action: 'MATCH', entityType: 'inquiry', entityId: inquiryId, before: null,
+      after: { scored, candidates: kept.map((c) => ({ model_id: c.modelId, score: c.score })) }, timelineEvent: 'inquiry.matched',
+    }), { source: '(SELECT 1) AS one' });
+    const { sql, params } = named(`
+      WITH gone AS (DELETE FROM inquiry_matches WHERE inquiry_id = :inquiry),
+           added AS (
+             INSERT INTO inquiry_matches (inquiry_id, model_id, score, reason)
+             SELECT :inquiry::uuid, c.model_id, c.score, c.reason FROM jsonb_to_recordset(:candidates::jsonb) AS c(model_id uuid, score numeric, reason jsonb)
+             RETURNING *),
+           ${log.ctes}
+      SELECT (SELECT json_agg(${MATCH_JSON} ORDER BY im.score DESC NULLS LAST, im.model_id) FROM added im JOIN models m ON m.id = im.model_id) AS matches,
+             ${log.notified}`,
+    { ...log.values, inquiry: inquiryId, candidates: JSON.stringify(kept.map((c) => ({ model_id: c.modelId, score: Number(c.score.toFixed(2)), reason: c.reason }))) });
+    const [row] = await em.getConnection().execute<Array<{ matches: MatchJson[] | null }>>(sql, params, 'all', em.getTransactionContext());
+    return (row?.matches ?? []).map(matchViewOf);
   }
 
   return {
-    async create(caller: Caller, input: NewInquiryInput, options: CreateOptions = {}): Promise<CreatedInquiry> {
+    async create(caller: Caller, input: NewInquiryInput): Promise<CreatedInquiry> {
       assertPermission(caller.principal, 'inquiries.write');
       const id = newEntityId(caller, 'inquiry');
       const inquiry = {
@@ -138,7 +188,7 @@ export function createInquiryService(deps: ServiceDeps) {
         requestedTimeTo: input.requestedTimeTo?.toISOString(),
       };
       const workflowId = commands.workflowIdOfRow('inquiry', { id, source: input.source, externalRef: input.externalRef ?? null });
-      const { created } = await commands.startInquiry(temporal, inquiry, { actor: actorOf(caller), requestId: options.requestId ?? randomUUID() }, {
+      const { created } = await commands.startInquiry(temporal, inquiry, { actor: actorOf(caller), requestId: caller.requestId }, {
         staticSummary: `Inquiry from ${input.source}${input.externalRef ? ` (${input.externalRef})` : ''}${input.clientName ? ` • ${input.clientName}` : ''}`,
         staticDetails: [
           `**Inquiry** ${id}`,
@@ -200,21 +250,18 @@ export function createInquiryService(deps: ServiceDeps) {
       return reloadInquiry(row.id);
     },
 
-    /** Scores the active models for an open inquiry and replaces its stored matches. */
-    async match(caller: Caller, id: string): Promise<{ inquiry: Inquiry; matches: InquiryMatch[] }> {
+    /**
+     * Scores the active models for an open inquiry and replaces its stored matches. Matching
+     * writes no column of the inquiry, so the row read for the policy check is the answer.
+     */
+    async match(caller: Caller, id: string): Promise<{ inquiry: Inquiry; matches: MatchView[] }> {
       assertPermission(caller.principal, 'inquiries.write');
       const row = await inquiryInPolicy(caller, id);
       if (CLOSED.includes(row.status)) throw conflict(`Inquiry ${row.ref} is ${row.status}: there is nothing to match.`, { status: row.status });
-      const candidates = await scoreCandidates(row);
-      await em.transactional(async (tx) => {
-        await tx.getConnection().execute('DELETE FROM inquiry_matches WHERE inquiry_id = ?', [row.id], 'run', tx.getTransactionContext());
-        for (const c of candidates) tx.create(InquiryMatch, { inquiry: row.id, model: c.modelId, score: c.score.toFixed(2), reason: c.reason });
-        await recordEdit(tx, caller, {
-          action: 'MATCH', entityType: 'inquiry', entityId: row.id, before: null,
-          after: { candidates: candidates.map((c) => ({ model_id: c.modelId, score: c.score })) }, timelineEvent: 'inquiry.matched',
-        });
-      });
-      return { inquiry: await reloadInquiry(row.id), matches: await matchesOf(em, row.id) };
+      // The best MATCHES_KEPT are stored (and shown); the audit entry says how many candidates were scored.
+      const scored = await scoreCandidates(row);
+      const matches = await replaceMatches(caller, row.id, scored.length, scored.slice(0, MATCHES_KEPT));
+      return { inquiry: row, matches };
     },
 
     /** Inquiry → booking through the inquiry's workflow, which starts the booking's lifecycle. */
@@ -224,7 +271,10 @@ export function createInquiryService(deps: ServiceDeps) {
       const row = await inquiryInPolicy(caller, id);
       const clientId = input.clientId ?? idOf(row.client);
       if (!clientId) throw invalidInput('clientId', 'the inquiry has no linked client: give clientId');
-      const details: BookingInput = { ...input, clientId };
+      const price = input.priceTotal
+        ? { priceTotal: input.priceTotal, currency: input.currency ?? DEFAULT_CURRENCY }
+        : await ratedPrice(em, input.locationId, input.startAt, input.endAt);
+      const details: BookingInput = { ...input, clientId, ...price };
       // The inquiry's workflow waits for the booking's row: a booking that cannot be written must not start.
       await assertBookingReferences(em, details);
       const { id: _id, inquiryId: _inquiry, ...booking } = newBookingOf('', details);

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
 import {
-  amendUpdate, bookingWorkflowId, bookingWorkflowType, rescheduleUpdate, type BookingTerms, type BookingWorkflowInput, type NewBooking,
+  amendUpdate, bookingWorkflowId, confirmArrivalUpdate, bookingWorkflowType, rescheduleUpdate, type BookingTerms, type BookingWorkflowInput, type NewBooking,
 } from '../workflows/booking/messages.ts';
 import {
   convertToBookingUpdate, inquiryWorkflowType,
@@ -19,7 +19,7 @@ import {
   type Actor, type ChangeResult, type Created, type TransitionResult,
 } from '../workflows/lifecycle/messages.ts';
 import { SA_ENTITY_TYPE } from '../workflows/search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE } from '../workflows/task-queues.ts';
+import { LIFECYCLE_WORKFLOW_TASK_TIMEOUT, WORKFLOW_TASK_QUEUE } from '../workflows/task-queues.ts';
 import {
   completeTaskUpdate, exceptionWorkflowId, exceptionWorkflowType, taskWorkflowId, taskWorkflowType,
   type NewException, type NewTask,
@@ -44,12 +44,13 @@ async function startLifecycle<I extends { requestId?: string | undefined }>(
   const requestId = input.requestId ?? randomUUID();
   const args = [{ ...input, requestId }];
   if (options.plainStart) {
-    const handle = await client.workflow.start(workflowType, { workflowId, taskQueue: WORKFLOW_TASK_QUEUE, args });
+    const handle = await client.workflow.start(workflowType, { workflowId, taskQueue: WORKFLOW_TASK_QUEUE, workflowTaskTimeout: LIFECYCLE_WORKFLOW_TASK_TIMEOUT, args });
     return { created: await handle.executeUpdate(awaitCreatedUpdate, { args: [requestId] }), handle };
   }
   const startWorkflowOperation = new WithStartWorkflowOperation(workflowType, {
     workflowId,
     taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowTaskTimeout: LIFECYCLE_WORKFLOW_TASK_TIMEOUT,
     args,
     // A second delivery of the same entity attaches to the running lifecycle.
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -149,6 +150,17 @@ export function amend(
   return handle.executeUpdate(amendUpdate, {
     updateId: updateIdOf(transitionId, ['amend', terms]),
     args: [{ terms, transitionId, actor: options.actor, reason: options.reason }],
+  });
+}
+
+/** Records the client's arrival confirmation through the booking's workflow (it owns that fact). */
+export function confirmArrival(
+  handle: WorkflowHandle, options: { actor: Actor; transitionId?: string; note?: string },
+): Promise<ChangeResult> {
+  const transitionId = options.transitionId ?? randomUUID();
+  return handle.executeUpdate(confirmArrivalUpdate, {
+    updateId: updateIdOf(transitionId, ['confirmArrival', options.note ?? null]),
+    args: [{ transitionId, actor: options.actor, note: options.note }],
   });
 }
 

@@ -1,13 +1,18 @@
 /**
  * Model profiles (seed §3, §6.2): create and edit, status, stats, media metadata and links to
- * services, categories and attribute values. A model's status (active / inactive / suspended) is
- * a profile flag, not one of the four workflow lifecycles, so it is written directly (audited
- * like every other change here). Media changes are audited on the model they belong to.
+ * services, categories, attribute values and served districts. A model's status (active /
+ * inactive / suspended) is a small state machine (domain/models.ts), not one of the four workflow
+ * lifecycles: checked here and written directly, with its audit entry. Internal notes and rating
+ * need `models.internal`. Media changes are audited on the model they belong to.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AttributeValue, Category, Location, Model, ModelMedia, ModelStats, Service } from '../db/entities/index.ts';
 import { assertPermission } from '../domain/access.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
+import { mediaStorageKey } from '../domain/media.ts';
+import { INTERNAL_MODEL_FIELDS, assertModelStatusChange } from '../domain/models.ts';
+import { mediaRemovalWorkflowId, removeModelMediaFilesWorkflowType, type RemoveMediaFilesInput } from '../workflows/media/messages.ts';
+import { BACKGROUND_TASK_QUEUE } from '../workflows/task-queues.ts';
 import { snapshot } from './audit-records.ts';
 import { recordEdit } from './change-records.ts';
 import type { Caller, ServiceDeps } from './context.ts';
@@ -34,6 +39,8 @@ export interface ModelChanges {
   readonly visibility?: string | undefined;
   readonly ratingInternal?: number | null | undefined;
   readonly notesInternal?: string | null | undefined;
+  /** Turnaround after each booking, minutes (held time). */
+  readonly bufferMinutes?: number | undefined;
 }
 
 export interface NewMedia {
@@ -55,7 +62,12 @@ export interface MediaChanges {
   readonly sortOrder?: number | undefined;
 }
 
-export type ModelLink = 'services' | 'categories' | 'attributeValues';
+export type ModelLink = 'services' | 'categories' | 'attributeValues' | 'servedLocations';
+
+/** Internal notes and rating are set or cleared only with models.internal (a Content Manager edits the public profile). */
+function assertMayWriteInternal(caller: Caller, fields: { ratingInternal?: number | null | undefined; notesInternal?: string | null | undefined }): void {
+  if (INTERNAL_MODEL_FIELDS.some((f) => fields[f] !== undefined)) assertPermission(caller.principal, 'models.internal');
+}
 
 const SLUG_TAKEN = 'Another model already has this slug.';
 const CODE_TAKEN = 'Another model already has this public code.';
@@ -89,6 +101,7 @@ async function locationRef(em: EntityManager, id: string | null | undefined): Pr
 const modelSnapshot = (row: Model) => ({
   id: row.id, publicCode: row.publicCode, name: row.name, slug: row.slug, status: row.status, visibility: row.visibility,
   primaryLocationId: row.primaryLocation?.id ?? null, ratingInternal: row.ratingInternal ?? null, notesInternal: row.notesInternal ?? null,
+  bufferMinutes: row.bufferMinutes,
 });
 const mediaSnapshot = (row: ModelMedia) => ({
   id: row.id, type: row.type, storageKey: row.storageKey, url: row.url, checksum: row.checksum ?? null,
@@ -100,10 +113,11 @@ async function demoteOtherPrimaries(em: EntityManager, modelId: string, keepId: 
   await em.nativeUpdate(ModelMedia, { model: modelId, id: { $ne: keepId }, isPrimary: true }, { isPrimary: false });
 }
 
-const LINKS: Record<ModelLink, { entity: typeof Service | typeof Category | typeof AttributeValue; field: string }> = {
+const LINKS: Record<ModelLink, { entity: typeof Service | typeof Category | typeof AttributeValue | typeof Location; field: string }> = {
   services: { entity: Service, field: 'serviceIds' },
   categories: { entity: Category, field: 'categoryIds' },
   attributeValues: { entity: AttributeValue, field: 'attributeValueIds' },
+  servedLocations: { entity: Location, field: 'locationIds' },
 };
 
 /** The input field that lists a link's ids (for errors naming it). */
@@ -120,6 +134,7 @@ export function createModelService(deps: ServiceDeps) {
   return {
     async createModel(caller: Caller, { primaryLocationId, ...input }: NewModel): Promise<Model> {
       assertPermission(caller.principal, 'models.write');
+      assertMayWriteInternal(caller, { ratingInternal: input.ratingInternal ?? undefined, notesInternal: input.notesInternal ?? undefined });
       const id = await inTransaction((em) => uniquely(async () => {
         await assertUnique(em, input);
         const row = em.create(Model, {
@@ -135,6 +150,7 @@ export function createModelService(deps: ServiceDeps) {
 
     async updateModel(caller: Caller, id: string, { primaryLocationId, ratingInternal, ...input }: ModelChanges): Promise<Model> {
       assertPermission(caller.principal, 'models.write');
+      assertMayWriteInternal(caller, { ratingInternal, notesInternal: input.notesInternal });
       await inTransaction((em) => uniquely(async () => {
         const row = await modelOrFail(em, id);
         const before = modelSnapshot(row);
@@ -156,6 +172,7 @@ export function createModelService(deps: ServiceDeps) {
       await inTransaction(async (em) => {
         const row = await modelOrFail(em, id);
         if (row.status === target) return;
+        assertModelStatusChange(row.status, target, reason);
         await em.getConnection().execute('UPDATE models SET status = ?, updated_at = now() WHERE id = ?', [target, row.id], 'run', em.getTransactionContext());
         await recordEdit(em, caller, { action: 'STATUS_CHANGE', entityType: 'model', entityId: row.id, before: { status: row.status }, after: { status: target }, metadata: { reason } });
       });
@@ -214,6 +231,13 @@ export function createModelService(deps: ServiceDeps) {
         em.remove(row);
         await em.flush();
         await auditMedia(em, caller, 'MEDIA_REMOVE', modelId, before.id, before, null);
+        // The files go after the row, by a workflow started inside the transaction: if the start
+        // fails nothing commits; if the commit fails, the workflow finds the row and keeps them
+        // (activities/media.ts `removeMediaFiles`). Its store errors are retried, not the user's.
+        await deps.temporal.workflow.start(removeModelMediaFilesWorkflowType, {
+          taskQueue: BACKGROUND_TASK_QUEUE, workflowId: mediaRemovalWorkflowId(before.id),
+          args: [{ mediaId: before.id, folder: mediaStorageKey(modelId, before.id, '') } satisfies RemoveMediaFilesInput],
+        });
       });
       return id;
     },

@@ -68,7 +68,7 @@ export function createWorkItemService(deps: ServiceDeps) {
         entityType: input.entityType, entityId: input.entityId, assigneeId: input.assigneeId ?? undefined,
         dueAt: input.dueAt?.toISOString(), details: input.details,
       };
-      const { created } = await commands.startTask(temporal, task, { actor: actorOf(caller), requestId: caller.requestKey ?? task.id }, {
+      const { created } = await commands.startTask(temporal, task, { actor: actorOf(caller), requestId: caller.requestId }, {
         staticSummary: `Task ${input.type} (${input.priority}) • ${input.subject}`,
       });
       return em.findOneOrFail(Task, { id: created.entityId }, { refresh: true });
@@ -81,7 +81,7 @@ export function createWorkItemService(deps: ServiceDeps) {
         id: newEntityId(caller, 'exception'), type: input.type, severity: input.severity, summary: input.summary,
         entityType: input.entityType, entityId: input.entityId, assigneeId: input.assigneeId ?? undefined, details: input.details,
       };
-      const { created } = await commands.startException(temporal, exception, { actor: actorOf(caller), requestId: caller.requestKey ?? exception.id }, {
+      const { created } = await commands.startException(temporal, exception, { actor: actorOf(caller), requestId: caller.requestId }, {
         staticSummary: `Exception ${input.type} (${input.severity}) • ${input.summary}`,
       });
       return em.findOneOrFail(Exception, { id: created.entityId }, { refresh: true });

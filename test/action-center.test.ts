@@ -16,6 +16,7 @@ import { addSearchAttributesBlindly } from '../worker/search-attributes.ts';
 import { sortActionItems, type Severity } from '../domain/action-items.ts';
 import type { NewException } from '../workflows/work-item/messages.ts';
 import { bookingDraft, demoReferences, startBooking, startTask, transition } from './support/lifecycles.ts';
+import { withFreshModel } from './support/models.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
@@ -30,10 +31,10 @@ const ITEM = `kind id ref title type severity priority status group assigneeId s
   quickActions { kind label mutation entityType entityId toStatus assigneeId }`;
 const ACTION_CENTER = `query ($first: Int) { actionCenter(first: $first) {
   generatedAt
-  counts { urgent high normal total breached completedToday }
+  counts { urgent high normal total breached completedToday completedSince }
   groups { name totalCount hasNextPage endCursor items { ${ITEM} } } } }`;
 const ACTION_ITEMS = `query ($group: ActionGroupName!, $first: Int, $after: String) { actionItems(group: $group, first: $first, after: $after) {
-  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`;
+  totalCount pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { cursor node { id } } } }`;
 
 interface QuickAction { kind: string; label: string; mutation: string; entityType: string; entityId: string; toStatus: string | null; assigneeId: string | null }
 interface Item {
@@ -42,18 +43,36 @@ interface Item {
   entity: { type: string; id: string; ref: string | null; summary: string; status: string | null; clientName: string | null; clientEmail: string | null; clientPhone: string | null; startAt: string | null };
   quickActions: QuickAction[];
 }
-interface Connection { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ cursor: string; node: Item }> }
+interface Connection { totalCount: number; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string | null }; edges: Array<{ cursor: string; node: Item }> }
 interface ActionCenter {
   generatedAt: string;
-  counts: { urgent: number; high: number; normal: number; total: number; breached: number; completedToday: number };
+  counts: { urgent: number; high: number; normal: number; total: number; breached: number; completedToday: number; completedSince: string };
   groups: Array<{ name: string; totalCount: number; hasNextPage: boolean; endCursor: string | null; items: Item[] }>;
 }
 
 
+const GROUP_PAGE = `query ($group: ActionGroupName!, $after: String) { actionItems(group: $group, first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor } edges { node { ${ITEM} } } } }`;
+
+/**
+ * The viewer's Action Center; with the default `first`, every group whole (paged on with
+ * actionItems): in a full run other files give Lukas more than a page of open work.
+ */
 async function actionCenterAs(role: string, first = 100): Promise<ActionCenter> {
-  const response = await platform.gql<{ actionCenter: ActionCenter }>(ACTION_CENTER, { first }, { authorization: `Bearer ${await platform.tokenOf(role)}` });
+  const headers = { authorization: `Bearer ${await platform.tokenOf(role)}` };
+  const response = await platform.gql<{ actionCenter: ActionCenter }>(ACTION_CENTER, { first }, headers);
   expect(response.errors).toBeUndefined();
-  return response.data!.actionCenter;
+  const ac = response.data!.actionCenter;
+  if (first !== 100) return ac;
+  for (const group of ac.groups) {
+    while (group.hasNextPage) {
+      const page = await platform.gql<{ actionItems: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: Item }> } }>(GROUP_PAGE, { group: group.name, after: group.endCursor }, headers);
+      expect(page.errors).toBeUndefined();
+      group.items.push(...page.data!.actionItems.edges.map((e) => e.node));
+      ({ hasNextPage: group.hasNextPage, endCursor: group.endCursor } = page.data!.actionItems.pageInfo);
+    }
+  }
+  return ac;
 }
 const itemsOf = (ac: ActionCenter) => ac.groups.flatMap((g) => g.items);
 const groupOfItem = (ac: ActionCenter, id: string) => ac.groups.find((g) => g.items.some((i) => i.id === id))?.name;
@@ -72,7 +91,7 @@ beforeAll(async () => {
   platform = await startTestPlatform();
   refs = await demoReferences(platform.orm);
   [{ id: sashaId }] = (await platform.sql<{ id: string }>(`SELECT id FROM users WHERE email = 'sasha@virel.local'`)) as [{ id: string }];
-  const booking = await startBooking(platform.temporal, bookingDraft(refs, 7 * 24 * 3600_000));
+  const booking = await startBooking(platform.temporal, bookingDraft(await withFreshModel(platform.orm, refs), 7 * 24 * 3600_000));
   bookingId = booking.created.entityId;
   await transition(booking.handle, 'pending');
   bookingRef = booking.created.ref;
@@ -161,7 +180,7 @@ describe('actionCenter', () => {
   });
 
   test("an unassigned item about someone else's booking shows the booking's ref only to an operator; the item's own assignee sees it in full", async () => {
-    const booking = await startBooking(platform.temporal, bookingDraft(refs, 9 * 24 * 3600_000));
+    const booking = await startBooking(platform.temporal, bookingDraft(await withFreshModel(platform.orm, refs), 9 * 24 * 3600_000));
     await commands.assign(booking.handle, sashaId, { actor: { type: 'system' } });
     const { created } = await startTask(platform.temporal, { entityId: booking.created.entityId, type: 'follow_up', priority: 'normal', subject: 'About Sasha\'s booking' });
     const forLukas = itemsOf(await actionCenterAs('OPERATOR')).find((i) => i.id === created.entityId)!;
@@ -248,6 +267,50 @@ describe('actionCenter', () => {
     expect(itemsOf(after).map((i) => i.id)).not.toContain(ids.criticalException);
   });
 
+  test('what completedToday counts is listed by tasks(completedFrom) and exceptions(resolvedBy, resolvedFrom) from completedSince', async () => {
+    const token = { authorization: `Bearer ${await platform.tokenOf('OPERATOR')}` };
+    // One of each, finished now by the operator: a task of theirs done, an unassigned exception resolved.
+    const task = await platform.gql<{ createTask: { task: { id: string } } }>(
+      'mutation ($e: ID!, $a: ID!) { createTask(input: { type: "call_client", subject: "Completed today list", entityType: "booking", entityId: $e, assigneeId: $a }) { task { id } } }',
+      { e: bookingId, a: refs.operator_id });
+    expect(task.errors).toBeUndefined();
+    const created = { entityId: task.data!.createTask.task.id };
+    const change = async (type: string, id: string, to: string) => {
+      const response = await platform.gql('mutation ($i: ChangeStatusInput!) { changeStatus(input: $i) { to } }', { i: { entity: { type, id }, to } }, token);
+      expect(response.errors).toBeUndefined();
+    };
+    await change('task', created.entityId, 'in_progress');
+    await change('task', created.entityId, 'done');
+    const exception = await platform.gql<{ createException: { exception: { id: string } } }>(
+      'mutation ($e: ID!) { createException(input: { type: "payment_failed", severity: low, summary: "Completed today list", entityType: "booking", entityId: $e }) { exception { id } } }', { e: bookingId });
+    expect(exception.errors).toBeUndefined();
+    await change('exception', exception.data!.createException.exception.id, 'resolved');
+
+    const ac = await actionCenterAs('OPERATOR');
+    const since = Date.parse(ac.counts.completedSince);
+    // Midnight in Europe/London: in the last 25 hours (a DST day has 25), never ahead.
+    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - since).toBeLessThan(25 * 3600_000);
+    const LIST = `query ($since: DateTime!) {
+      tasks(first: 100, assignee: "me", status: [done], completedFrom: $since) { edges { node { id assigneeId completedAt } } }
+      exceptions(first: 100, resolvedBy: "me", resolvedFrom: $since) { edges { node { id status resolvedById resolvedAt } } } }`;
+    const listed = await platform.gql<{ tasks: { edges: Array<{ node: { id: string; assigneeId: string; completedAt: string } }> }; exceptions: { edges: Array<{ node: { id: string; status: string; resolvedById: string; resolvedAt: string } }> } }>(
+      LIST, { since: ac.counts.completedSince }, token);
+    expect(listed.errors).toBeUndefined();
+    const tasks = listed.data!.tasks.edges.map((e) => e.node);
+    const exceptions = listed.data!.exceptions.edges.map((e) => e.node);
+    expect(tasks.length + exceptions.length).toBe(ac.counts.completedToday);
+    expect(tasks.map((t) => t.id)).toContain(created.entityId);
+    expect(exceptions.map((x) => x.id)).toContain(exception.data!.createException.exception.id);
+    expect(tasks.every((t) => t.assigneeId === refs.operator_id && Date.parse(t.completedAt) >= since)).toBe(true);
+    expect(exceptions.every((x) => x.resolvedById === refs.operator_id && Date.parse(x.resolvedAt) >= since && ['resolved', 'dismissed'].includes(x.status))).toBe(true);
+    // Nothing finished after now; a resolver that is not a user is VALIDATION.
+    const later = await platform.gql<{ tasks: { edges: unknown[] }; exceptions: { edges: unknown[] } }>(LIST, { since: new Date(Date.now() + 3600_000).toISOString() }, token);
+    expect([later.data?.tasks.edges.length, later.data?.exceptions.edges.length]).toEqual([0, 0]);
+    const bad = await platform.gql('{ exceptions(resolvedBy: "someone") { edges { node { id } } } }', {}, token);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'resolvedBy' });
+  });
+
   test('actionItems pages through one group with cursors in the same order', async () => {
     const whole = await actionCenterAs('OPERATOR');
     const normal = whole.groups.find((g) => g.name === 'NORMAL')!;
@@ -255,7 +318,7 @@ describe('actionCenter', () => {
     const token = { authorization: `Bearer ${await platform.tokenOf('OPERATOR')}` };
     const seen: string[] = [];
     let after: string | null = null;
-    for (let page = 0; page < 200; page++) {
+    for (let page = 0; page < 5000; page++) {
       const response: { data?: { actionItems: Connection } | null; errors?: unknown } = await platform.gql<{ actionItems: Connection }>(ACTION_ITEMS, { group: 'NORMAL', first: 2, after }, token);
       expect(response.errors).toBeUndefined();
       const connection: Connection = response.data!.actionItems;
@@ -272,6 +335,10 @@ describe('actionCenter', () => {
     // Its endCursor continues where the first page stopped.
     const rest = await platform.gql<{ actionItems: Connection }>(ACTION_ITEMS, { group: 'NORMAL', first: 1, after: firstNormal.endCursor }, token);
     expect(rest.data?.actionItems.edges.map((e) => e.node.id)).toEqual([normal.items[1]!.id]);
+    // Relay PageInfo: a page after a cursor has items before it; the first page has none.
+    expect(rest.data?.actionItems.pageInfo).toMatchObject({ hasPreviousPage: true, startCursor: rest.data?.actionItems.edges[0]!.cursor });
+    const head = await platform.gql<{ actionItems: Connection }>(ACTION_ITEMS, { group: 'NORMAL', first: 1 }, token);
+    expect(head.data?.actionItems.pageInfo).toMatchObject({ hasPreviousPage: false, startCursor: head.data?.actionItems.edges[0]!.cursor });
   });
 
   test('bad arguments are VALIDATION', async () => {
@@ -301,7 +368,7 @@ describe('breached items', () => {
     const namespace = env.namespace ?? 'default';
     await addSearchAttributesBlindly(env.nativeConnection, namespace);
     workers = await startWorkers({
-      databaseUrl: process.env.TEST_DATABASE_URL as string, temporalAddress: '', connection: env.nativeConnection, namespace,
+      databaseUrl: process.env.TEST_DATABASE_URL as string, temporalAddress: '', connection: env.nativeConnection, client: env.client, namespace,
       metricsAddress: undefined, registerSearchAttributes: false, logger: createLogger({ level: 'silent', service: 'test' }),
     });
   }, 60_000);

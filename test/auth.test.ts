@@ -1,6 +1,7 @@
 /**
  * Sign-in through the real API over HTTP: argon2id passwords, access tokens, rotating refresh
- * tokens (reuse ends the whole session), logout, disabled users, and login rate limits.
+ * tokens (reuse ends the whole session), logout, disabled users, and sign-in throttling: growing
+ * delays per (account, address), a limit per address and one per account for new addresses.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DemoCredential } from '../db/seed/demo-data.ts';
 import { hashPassword } from '../db/seed/demo-data.ts';
+import { LOGIN_LIMITS, loginDelaySeconds } from '../api/auth/sessions.ts';
 import { bearer, startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
@@ -95,14 +97,50 @@ describe('authentication', () => {
     expect(again.errors?.[0]).toMatchObject({ message: 'This account is disabled.', extensions: { code: 'UNAUTHENTICATED' } });
   });
 
-  test('failed sign-ins are limited per account: the sixth attempt is RATE_LIMITED, even with the right password', async () => {
+  test('failures of one account from one address make that address wait longer each time; the owner signs in from another address at once', async () => {
     const email = `limited-${randomUUID().slice(0, 8)}@virel.local`;
     await platform.orm.em.getConnection().execute(`INSERT INTO users (email, name, password_hash) VALUES (?, 'Limited', ?)`, [email, await hashPassword('right password')]);
-    for (let i = 0; i < 5; i++) expect((await login(email, `wrong-${i}`)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const blocked = await login(email, 'right password');
-    expect(blocked.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const attacker = { 'x-forwarded-for': '192.0.2.66' };
+    const code = async (password: string, headers = attacker) => (await login(email, password, headers)).errors?.[0]?.extensions?.code ?? 'OK';
+    for (let i = 0; i < LOGIN_LIMITS.freeAttemptsPerAccountAndAddress; i++) expect(await code(`wrong-${i}`)).toBe('UNAUTHENTICATED');
+    // From now on each attempt from that address waits, even one with the right password...
+    const blocked = await login(email, 'right password', attacker);
+    expect(blocked.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Try again in 1 second\.$/), extensions: { code: 'RATE_LIMITED' } });
     expect(blocked.data).toBeNull();
+    // ...and the wait doubles with every failure.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await code('wrong-again')).toBe('UNAUTHENTICATED');
+    expect((await login(email, 'wrong', attacker)).errors?.[0]?.message).toMatch(/Try again in 2 seconds\.$/);
+    expect(loginDelaySeconds(LOGIN_LIMITS.freeAttemptsPerAccountAndAddress + 3)).toBe(8);
+    expect(loginDelaySeconds(100)).toBe(LOGIN_LIMITS.maxDelaySeconds);
+    // The account's owner, from their own address, is not locked out.
+    expect(await code('right password', { 'x-forwarded-for': '203.0.113.77' })).toBe('OK');
+    const failures = await platform.sql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'LOGIN_FAILED' AND metadata->>'email' = ?`, [email]);
+    expect(failures[0]?.n).toBe(LOGIN_LIMITS.freeAttemptsPerAccountAndAddress + 1);
   });
+
+  test('parallel guesses from one address are counted one by one: no burst gets past the delay', async () => {
+    const email = `burst-${randomUUID().slice(0, 8)}@virel.local`;
+    await platform.orm.em.getConnection().execute(`INSERT INTO users (email, name, password_hash) VALUES (?, 'Burst', ?)`, [email, await hashPassword('right password')]);
+    const address = { 'x-forwarded-for': '192.0.2.67' };
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => login(email, `guess-${i}`, address)));
+    const codes = results.map((r) => r.errors?.[0]?.extensions?.code);
+    expect(codes.filter((c) => c === 'UNAUTHENTICATED')).toHaveLength(LOGIN_LIMITS.freeAttemptsPerAccountAndAddress);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(8 - LOGIN_LIMITS.freeAttemptsPerAccountAndAddress);
+  });
+
+  test('a guess spread over many addresses is stopped for new addresses; an address the account used before may still sign in', async () => {
+    const email = `spread-${randomUUID().slice(0, 8)}@virel.local`;
+    await platform.orm.em.getConnection().execute(`INSERT INTO users (email, name, password_hash) VALUES (?, 'Spread', ?)`, [email, await hashPassword('right password')]);
+    const home = { 'x-forwarded-for': '203.0.113.88' };
+    expect((await login(email, 'right password', home)).errors).toBeUndefined();
+    for (let i = 0; i < LOGIN_LIMITS.perAccount; i++) {
+      expect((await login(email, 'guess', { 'x-forwarded-for': `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}` })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    const stranger = await login(email, 'right password', { 'x-forwarded-for': '10.78.0.1' });
+    expect(stranger.errors?.[0]).toMatchObject({ message: expect.stringMatching(/address you used before/), extensions: { code: 'RATE_LIMITED' } });
+    expect((await login(email, 'right password', home)).errors).toBeUndefined();
+  }, 60_000);
 
   test('failed sign-ins are limited per address (as forwarded by a trusted proxy): the 21st is RATE_LIMITED for any account', async () => {
     const address = { 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250) + 1}` };

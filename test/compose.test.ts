@@ -48,8 +48,13 @@ const APP_ENVIRONMENT = {
   API_PORT: '4000',
   API_TRUST_PROXY: 'uniquelocal',
   JWT_SECRET: TEST_ENV.JWT_SECRET,
+  // Unset by default: integrations whose secrets need sealing cannot be configured until it is set.
+  INTEGRATIONS_KEYS: '',
+  API_METRICS_ADDRESS: '0.0.0.0:9100',
   LOG_LEVEL: 'info',
   TEMPORAL_UI_URL: 'http://localhost:8080',
+  WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
+  FILE_STORAGE_DIR: '/var/lib/virel/files',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -349,7 +354,8 @@ describe('docker-compose.yml services', () => {
       const match = /^([a-z0-9./_-]+):([A-Za-z0-9._-]+)$/.exec(s.image);
       assert.ok(match, `${name}: image ${s.image} has a tag`);
       assert.ok(!/^(latest|stable|mainline)$/.test(match[2] ?? ''), `${name}: ${s.image} is not a floating tag`);
-      assert.match(match[2] ?? '', /^\d+/, `${name}: ${s.image} is pinned to a version`);
+      // Prometheus's official tags carry a leading v (v3.5.0).
+      assert.match(match[2] ?? '', /^v?\d+/, `${name}: ${s.image} is pinned to a version`);
     }
     assert.match(service(model, 'postgres').image ?? '', /^postgres:\d+(\.\d+)?(-[a-z]+)?$/);
     assert.match(service(model, 'temporal-ui').image ?? '', /^temporalio\/ui:\d+\.\d+\.\d+$/);
@@ -469,7 +475,10 @@ describe('docker-compose.yml services', () => {
       assert.equal(config.api.port, 4000);
       assert.equal(config.jwtSecret, TEST_ENV.JWT_SECRET);
       assert.equal(config.logLevel, 'info');
+      assert.equal(config.files.storageDir, '/var/lib/virel/files');
     }
+    // The api stores uploads and the workers process them: one volume, mounted by both.
+    for (const name of ['api', 'worker']) assert.deepEqual(service(model, name).volumes, ['files:/var/lib/virel/files'], `${name} volumes`);
     // The hostnames in the URLs are services of this file.
     assert.equal(new URL(APP_ENVIRONMENT.DATABASE_URL).hostname, 'postgres');
     assert.equal(APP_ENVIRONMENT.TEMPORAL_ADDRESS.split(':')[0], 'temporal');
@@ -534,6 +543,21 @@ describe('docker-compose.yml services', () => {
     assert.equal(braces, 0, 'nginx.conf braces balance');
   });
 
+  it('scrapes every api and worker replica into Prometheus, with the committed Grafana dashboard provisioned', () => {
+    const prometheus = configContent(model, service(model, 'prometheus'), '/etc/prometheus/prometheus.yml');
+    assert.match(prometheus, /names: \[api\][\s\S]*port: 4000/);
+    assert.match(prometheus, /names: \[worker\][\s\S]*port: 9464/);
+    assert.equal(APP_ENVIRONMENT.WORKER_METRICS_ADDRESS, '0.0.0.0:9464');
+    const grafana = service(model, 'grafana');
+    assert.match(configContent(model, grafana, '/etc/grafana/provisioning/datasources/prometheus.yml'), /url: http:\/\/prometheus:9090/);
+    assert.match(configContent(model, grafana, '/etc/grafana/provisioning/dashboards/virel.yml'), /path: \/var\/lib\/grafana\/dashboards/);
+    const dashboard = JSON.parse(readFileSync(path.join(root, 'grafana/virel-dashboard.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    for (const metric of ['virel_automation_outbox_pending', 'virel_automation_outbox_lag_seconds', 'virel_automation_executions_24h', 'virel_automation_actions_24h', 'virel_transitions_24h', 'virel_sla_events_24h', 'temporal_activity']) {
+      assert.ok(exprs.includes(metric), `the dashboard charts ${metric}`);
+    }
+  });
+
   it('restarts the long-running services', () => {
     for (const name of ['postgres', 'temporal', 'temporal-ui', 'api', 'worker']) {
       assert.equal(service(model, name).restart, 'unless-stopped', name);
@@ -546,17 +570,22 @@ describe('Dockerfile', () => {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
-  const instructions = lines.map((l) => {
+  const allInstructions = lines.map((l) => {
     const [keyword = '', ...rest] = l.split(/\s+/);
     return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
   });
+  const stages = allInstructions.filter((i) => i.keyword === 'FROM');
+  // The runtime image is the last stage; earlier ones (the web app's build) leave only files behind.
+  const lastFrom = allInstructions.findLastIndex((i) => i.keyword === 'FROM');
+  const instructions = allInstructions.slice(lastFrom);
   const indexOf = (predicate: (i: { keyword: string; args: string }) => boolean) => instructions.findIndex(predicate);
 
   it('is based on a pinned node:22.x-bookworm-slim that strips types by default', () => {
-    const from = instructions.filter((i) => i.keyword === 'FROM');
-    assert.equal(from.length, 1, 'single stage');
-    const match = /^node:(\d+)\.(\d+)-bookworm-slim$/.exec(from[0]?.args ?? '');
-    assert.ok(match, `FROM ${from[0]?.args} is node:<major>.<minor>-bookworm-slim`);
+    const bases = new Set(stages.map((i) => i.args.replace(/\s+AS\s+\S+$/i, '')));
+    assert.equal(bases.size, 1, 'every stage on one base image');
+    const runtime = stages.at(-1)?.args ?? '';
+    const match = /^node:(\d+)\.(\d+)-bookworm-slim$/.exec(runtime);
+    assert.ok(match, `FROM ${runtime} is node:<major>.<minor>-bookworm-slim`);
     const [major, minor] = [Number(match[1]), Number(match[2])];
     assert.ok(major >= 22, 'Node >= 22');
     const engines = /(\d+)\.(\d+)/.exec(packageJson.engines.node);
@@ -572,6 +601,11 @@ describe('Dockerfile', () => {
     const copySources = indexOf((i) => i.keyword === 'COPY' && /^\.\s+\.$/.test(i.args));
     assert.ok(copyManifests >= 0 && npmCi > copyManifests && copySources > npmCi);
     assert.ok(instructions.some((i) => i.keyword === 'ENV' && /NODE_ENV=production/.test(i.args)));
+  });
+
+  it('builds the web app in an earlier stage and ships only its static files', () => {
+    assert.ok(stages.length === 2 && /\sAS\s+web$/i.test(stages[0]?.args ?? ''), 'a `web` build stage before the runtime');
+    assert.ok(instructions.some((i) => i.keyword === 'COPY' && /--from=web\s+\/app\/web\/dist\s/.test(i.args)), 'runtime copies web/dist from it');
   });
 
   it('runs as a non-root user with `node api/main.ts` by default', () => {

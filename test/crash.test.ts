@@ -1,18 +1,18 @@
 /**
- * A crash loses nothing and applies nothing twice: the worker process is killed with SIGKILL
- * in the middle of a stream of concurrent transitions, a new one takes over, and afterwards
+ * A crash loses nothing and applies nothing twice: one of two worker processes is killed with
+ * SIGKILL in the middle of a stream of concurrent transitions, the other takes over within
+ * seconds (every change in flight is answered within RECOVERY_AIM_MS), and afterwards
  * every accepted transition is in the database exactly once (row, audit entry, timeline entry
  * and domain event), and every entity's row agrees with its workflow.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { addNote } from '../services/lifecycle-commands.ts';
 import { openOrm } from '../db/orm.ts';
-import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
+import { startPlatformProcess, type PlatformProcess } from '../launcher/platform-process.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
 import { startInquiry, transition } from './support/lifecycles.ts';
 import { testEnv } from './support/platform.ts';
@@ -20,30 +20,20 @@ import { testEnv } from './support/platform.ts';
 let orm: MikroORM;
 let connection: Connection;
 let client: Client;
-const workers: ChildProcess[] = [];
+const workers: PlatformProcess[] = [];
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const env = testEnv();
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'worker/main.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, WORKER_METRICS_ADDRESS: '', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Issue 10: an in-flight change completes within about 2 s of a worker being there (aim: p95 ≤ 5 s). */
+const RECOVERY_AIM_MS = 5_000;
+
+const startWorkerProcess = async (): Promise<PlatformProcess> => {
+  const worker = await startPlatformProcess('worker', {
+    DATABASE_URL: testEnv().databaseUrl, TEMPORAL_ADDRESS: testEnv().temporalAddress,
+    // No automation dispatcher: this suite's inquiries are its own to move.
+    AUTOMATION_DISPATCHER: 'false',
   });
-  workers.push(child);
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"worker running"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${output}`)));
-  });
-  return child;
-}
+  workers.push(worker);
+  return worker;
+};
 
 beforeAll(async () => {
   orm = await openOrm(testEnv().databaseUrl);
@@ -52,19 +42,23 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.crash()));
   await connection?.close();
   await orm?.close();
 });
 
 describe('worker crash', () => {
   test('SIGKILL mid-stream: every accepted transition is applied exactly once', async () => {
-    const first = await startWorkerProcess();
+    // Two workers, as in any scaled-out deployment; one of them is killed.
+    const [first] = await Promise.all([startWorkerProcess(), startWorkerProcess()]);
     const inquiries = await Promise.all(Array.from({ length: 12 }, () => startInquiry(client)));
     const path: Array<[string, Record<string, unknown>?]> = [['qualified'], ['awaiting_client'], ['awaiting_deposit', { depositAmount: '90.00' }]];
 
     // Each inquiry walks its path (plus notes) while all inquiries run at once.
-    const accepted: Array<{ entityId: string; transitionId: string }> = [];
+    const accepted: Array<{ entityId: string; transitionId: string; at: number }> = [];
+    let killedAt = Infinity;
+    // Per entity: when its change in flight at the kill was answered (the first answer after it).
+    const recoveredAt = new Map<string, number>();
     const failed: Array<{ entityId: string; transitionId: string; error: unknown }> = [];
     const streams = inquiries.map(async ({ created, handle }) => {
       for (const [to, data] of path) {
@@ -73,7 +67,9 @@ describe('worker crash', () => {
           try {
             if (kind === 'transition') await transition(handle, to, { transitionId, data });
             else await addNote(handle, `note before ${to}`, { actor: { type: 'system' }, transitionId });
-            accepted.push({ entityId: created.entityId, transitionId });
+            const at = performance.now();
+            accepted.push({ entityId: created.entityId, transitionId, at });
+            if (at > killedAt && !recoveredAt.has(created.entityId)) recoveredAt.set(created.entityId, at);
           } catch (error) {
             failed.push({ entityId: created.entityId, transitionId, error });
             return;
@@ -82,13 +78,19 @@ describe('worker crash', () => {
       }
     });
 
-    // Kill the worker while the stream is in full flow, then bring up a new one.
+    // Kill a worker while the stream is in full flow; the other takes over.
     await new Promise((r) => setTimeout(r, 150));
     const acceptedBeforeKill = accepted.length;
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    await startWorkerProcess();
+    killedAt = performance.now();
+    await first.crash();
     await Promise.all(streams);
+    // A worker polls all along, so each change in flight is answered as soon as the dead
+    // worker's sticky queue and unfinished workflow tasks time out (workflows/task-queues.ts;
+    // Temporal's defaults, 10 s each, made this 10-19 s).
+    const recovery = [...recoveredAt.values()].map((at) => at - killedAt).sort((a, b) => a - b);
+    process.stdout.write(`in-flight changes answered after the kill (ms): ${recovery.map(Math.round).join(', ')}\n`);
+    expect(recovery).toHaveLength(inquiries.length);
+    expect(recovery.at(-1)).toBeLessThan(RECOVERY_AIM_MS);
 
     expect(acceptedBeforeKill).toBeLessThan(inquiries.length * path.length * 2);
     expect(failed.map((f) => `${String(f.error)}: ${String((f.error as { cause?: unknown }).cause)}`)).toEqual([]);

@@ -117,12 +117,15 @@ describe('seeded data', () => {
     for (const user of users) expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
-  test("the seed's four automation rules ship as data", async () => {
+  test("the seed's rules ship as data with their first version, all active", async () => {
     // The rules written by setup (other suites add their own through the API later).
-    const rules = await sql<{ trigger: string; status: string }>(
-      'SELECT trigger, status FROM automation_rules WHERE created_at = (SELECT min(created_at) FROM automation_rules) ORDER BY trigger');
-    expect(rules.map((r) => r.trigger)).toEqual(['booking.approaching', 'inquiry.created', 'inquiry.status_changed', 'payment.failed']);
-    expect(rules.every((r) => r.status === 'active')).toBe(true);
+    const rules = await sql<{ trigger: string; status: string; versions: string }>(
+      `SELECT trigger, status, (SELECT count(*) FROM automation_rule_versions v WHERE v.rule_id = r.id AND v.version = r.version) AS versions
+         FROM automation_rules r WHERE created_at = (SELECT min(created_at) FROM automation_rules) ORDER BY trigger`);
+    expect(rules.map((r) => [r.trigger, r.status])).toEqual([
+      ['booking.approaching', 'active'], ['inquiry.created', 'active'], ['inquiry.status_changed', 'active'], ['payment.failed', 'active'], ['payment.succeeded', 'active'],
+    ]);
+    expect(rules.every((r) => Number(r.versions) === 1)).toBe(true);
   });
 
   test('SLA policies cover the task and exception types, and demo catalogue exists', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { assign } from '../services/lifecycle-commands.ts';
 import { bookingWorkflowId } from '../workflows/booking/messages.ts';
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
-import { bookingInput, freshBooking, inquiryAwaitingDeposit } from './operations/bookings.ts';
+import { bookingInput, freshBooking, inquiryAwaitingDeposit, pendingBooking } from './operations/bookings.ts';
 import { freshInquiry } from './support/role-matrix.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
@@ -79,17 +79,20 @@ describe('bookings list', () => {
     const refs = await platform.sql<{ id: string; ref: string }>('SELECT id, ref FROM bookings WHERE id IN (?, ?, ?)', ids);
     const LIST = `query ($first: Int, $after: String, $from: DateTime, $to: DateTime, $status: [BookingStatus!], $assignee: String, $q: String, $modelId: ID) {
       bookings(first: $first, after: $after, startFrom: $from, startTo: $to, status: $status, assignee: $assignee, q: $q, modelId: $modelId) {
-        edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }`;
-    type List = { bookings: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+        edges { cursor node { id } } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }`;
+    type PageInfo = { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string };
+    type List = { bookings: { edges: Array<{ cursor: string; node: { id: string } }>; pageInfo: PageInfo } };
     const list = async (vars: Record<string, unknown>, headers?: Record<string, string>) =>
       (await platform.gql<List>(LIST, { from: at(-1), to: at(20), ...vars }, headers)).data!.bookings;
 
     expect((await list({})).edges.map((e) => e.node.id)).toEqual([...ids].reverse());
     const page1 = await list({ first: 2 });
-    expect(page1.pageInfo.hasNextPage).toBe(true);
+    expect(page1.pageInfo).toEqual({ hasPreviousPage: false, hasNextPage: true, startCursor: page1.edges[0]!.cursor, endCursor: page1.edges[1]!.cursor });
     const page2 = await list({ first: 2, after: page1.pageInfo.endCursor });
     expect([...page1.edges, ...page2.edges].map((e) => e.node.id)).toEqual([...ids].reverse());
-    expect(page2.pageInfo.hasNextPage).toBe(false);
+    // Relay PageInfo: a page after a cursor has items before it; its start and end are its own edges.
+    expect(page2.pageInfo).toEqual({ hasPreviousPage: true, hasNextPage: false, startCursor: page2.edges[0]!.cursor, endCursor: page2.edges[0]!.cursor });
+    expect((await list({ first: 2, q: 'no booking matches this' })).pageInfo).toEqual({ hasPreviousPage: false, hasNextPage: false, startCursor: null, endCursor: null });
     expect((await list({ from: at(4), to: at(6) })).edges.map((e) => e.node.id)).toEqual([ids[1]]);
     expect((await list({ assignee: 'unassigned' })).edges.map((e) => e.node.id)).toEqual([ids[1], ids[0]]);
     expect((await list({ assignee: 'me' }, await platform.as('OPERATOR:lukas'))).edges.map((e) => e.node.id)).toEqual([ids[2]]);
@@ -120,8 +123,8 @@ describe('bookings list', () => {
     expect(finance.data?.booking?.priceTotal).toBe('550.00');
     // The timeline's payloads lose their amounts for the operator, too.
     const timeline = await platform.gql<Get>(GET, { id: mine }, lukas);
-    expect(timeline.data?.booking?.timeline.edges.some((e) => (e.node.payload ?? '').includes('550'))).toBe(false);
-    expect((await platform.gql<Get>(GET, { id: mine })).data?.booking?.timeline.edges.some((e) => (e.node.payload ?? '').includes('550'))).toBe(true);
+    expect(timeline.data?.booking?.timeline.edges.some((e) => (e.node.payload ?? '').includes('"550.00"'))).toBe(false);
+    expect((await platform.gql<Get>(GET, { id: mine })).data?.booking?.timeline.edges.some((e) => (e.node.payload ?? '').includes('"550.00"'))).toBe(true);
   });
 });
 
@@ -225,6 +228,62 @@ describe('amending terms', () => {
   });
 });
 
+describe('confirming the client\'s arrival', () => {
+  const CONFIRM = 'mutation ($id: ID!, $note: String) { confirmClientArrival(id: $id, note: $note) { booking { id clientConfirmedArrival } } }';
+  type Confirmed = { confirmClientArrival: { booking: { id: string; clientConfirmedArrival: boolean } } };
+  const arrivalOf = async (id: string) => (await platform.sql<{ client_confirmed_arrival: boolean }>('SELECT client_confirmed_arrival FROM bookings WHERE id = ?', [id]))[0]?.client_confirmed_arrival;
+  const confirmations = (id: string) => platform.sql<{ actor_user_id: string | null; metadata: Record<string, unknown> | null; after: Record<string, unknown> }>(
+    `SELECT actor_user_id, metadata, after FROM audit_log WHERE entity_id = ? AND after->>'client_confirmed_arrival' IS NOT NULL`, [id]);
+
+  test('an operator confirms on an unassigned booking through its workflow: row, facts, audit, timeline and event; a repeat changes nothing', async () => {
+    const id = await pendingBooking(platform);
+    const lukas = await platform.as('OPERATOR:lukas');
+    const key = { ...lukas, 'idempotency-key': `arrival-${randomUUID()}` };
+    const confirmed = await platform.gql<Confirmed>(CONFIRM, { id, note: 'client called back' }, key);
+    expect(confirmed.errors).toBeUndefined();
+    expect(confirmed.data!.confirmClientArrival.booking).toEqual({ id, clientConfirmedArrival: true });
+    expect(await arrivalOf(id)).toBe(true);
+    // The lifecycle owns the fact: its booking.approaching event will say so.
+    const state = await platform.temporal.workflow.getHandle(bookingWorkflowId(id)).query(lifecycleStateQuery);
+    expect(state.facts).toMatchObject({ clientConfirmedArrival: true });
+    expect(await confirmations(id)).toEqual([{ actor_user_id: await platform.userId('lukas@virel.local'), metadata: { note: 'client called back' }, after: { client_confirmed_arrival: true } }]);
+    const timeline = await platform.gql<Get>(GET, { id });
+    const line = timeline.data?.booking?.timeline.edges.find((e) => e.node.eventType === 'booking.arrival_confirmed');
+    expect(JSON.parse(line!.node.payload!)).toMatchObject({ note: 'client called back' });
+    const events = await platform.sql<{ payload: Record<string, unknown> }>(`SELECT payload FROM domain_events WHERE entity_id = ? AND event_type = 'booking.arrival_confirmed'`, [id]);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.payload).toMatchObject({ note: 'client called back', start_at: expect.any(String), ref: expect.stringMatching(/^B-\d+$/) });
+
+    // The same Idempotency-Key returns the stored answer; a new request finds it confirmed already. Nothing recorded twice.
+    expect((await platform.gql<Confirmed>(CONFIRM, { id, note: 'client called back' }, key)).data).toEqual(confirmed.data);
+    expect((await platform.gql<Confirmed>(CONFIRM, { id }, await platform.as('OPS_MANAGER'))).data!.confirmClientArrival.booking.clientConfirmedArrival).toBe(true);
+    expect(await confirmations(id)).toHaveLength(1);
+    expect(await platform.sql(`SELECT 1 FROM domain_events WHERE entity_id = ? AND event_type = 'booking.arrival_confirmed'`, [id])).toHaveLength(1);
+  });
+
+  test('another operator\'s booking is NOT_FOUND; a draft or a cancelled booking, or a note too long, is VALIDATION; nothing changes', async () => {
+    const theirs = await pendingBooking(platform);
+    await assignBooking(theirs, 'sasha@virel.local');
+    const other = await platform.gql(CONFIRM, { id: theirs }, await platform.as('OPERATOR:lukas'));
+    expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
+    // Sasha, the assignee, may; the manager may on anyone's.
+    expect((await platform.gql(CONFIRM, { id: theirs }, await platform.as('OPERATOR:sasha'))).errors).toBeUndefined();
+
+    const draft = await freshBooking(platform);
+    const early = await platform.gql(CONFIRM, { id: draft });
+    expect(early.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'status' });
+    const cancelled = await pendingBooking(platform);
+    expect((await platform.gql(`mutation ($id: ID!) { changeStatus(input: { entity: { type: booking, id: $id }, to: "cancelled", reason: "test" }) { to } }`, { id: cancelled })).errors).toBeUndefined();
+    expect((await platform.gql(CONFIRM, { id: cancelled })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'status' });
+    const pending = await pendingBooking(platform);
+    expect((await platform.gql(CONFIRM, { id: pending, note: 'x'.repeat(501) })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'note' });
+    for (const id of [draft, cancelled, pending]) {
+      expect(await arrivalOf(id)).toBe(false);
+      expect(await confirmations(id)).toEqual([]);
+    }
+  });
+});
+
 describe('inquiries: edit, match, convert', () => {
   const INQUIRY = 'query ($id: ID!) { inquiry(id: $id) { status subject clientEmail bookingId requestedLocationId requestedServiceIds matches { modelName score reason } } }';
   type InquiryView = { inquiry: { status: string; subject: string; clientEmail: string; bookingId: string | null; matches: Array<{ modelName: string; score: number; reason: string }> } };
@@ -241,13 +300,13 @@ describe('inquiries: edit, match, convert', () => {
 
     const bad = await platform.gql(UPDATE, { id, input: { clientEmail: 'not-an-email', subject: 'ignored' } });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'clientEmail' });
-    await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: inquiry, id: $id }, to: "spam" }) { to } }', { id });
+    await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: inquiry, id: $id }, to: "spam", closedReason: "promotional" }) { to } }', { id });
     const closed = await platform.gql(UPDATE, { id, input: { subject: 'too late' } });
     expect(closed.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
     expect((await platform.gql<InquiryView>(INQUIRY, { id })).data?.inquiry.subject).toBe('Dinner, Friday 8pm');
   });
 
-  test('matchInquiry scores active models by location, availability and bookings, and records them', async () => {
+  test('matchInquiry scores active models by location, real availability, services, rating and history, with a reason per factor', async () => {
     const from = new Date(Date.UTC(2033, 0, 1) + Math.floor(Math.random() * 300) * 24 * 3600_000 + 18 * 3600_000);
     const to = new Date(from.getTime() + 2 * 3600_000);
     const models = await platform.sql<{ id: string; name: string }>('SELECT id, name FROM models');
@@ -266,22 +325,57 @@ describe('inquiries: edit, match, convert', () => {
     expect(nothing.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION' });
     await platform.gql('mutation ($id: ID!, $input: UpdateInquiryInput!) { updateInquiry(id: $id, input: $input) { inquiry { id } } }',
       { id, input: { requestedLocationId: mayfair!.id, requestedTimeFrom: from.toISOString(), requestedTimeTo: to.toISOString(), requestedServiceIds: services.map((x) => x.id) } });
-    const matched = await platform.gql<{ matchInquiry: { matches: Array<{ modelName: string; score: number; reason: string }> } }>(
-      'mutation ($id: ID!) { matchInquiry(id: $id) { matches { modelName score reason } } }', { id });
+    type Match = { modelName: string; score: number; reason: string; factors: Array<{ factor: string; points: number; text: string }> };
+    const matched = await platform.gql<{ matchInquiry: { matches: Match[] } }>(
+      'mutation ($id: ID!) { matchInquiry(id: $id) { matches { modelName score reason factors { factor points text } } } }', { id });
     expect(matched.errors).toBeUndefined();
-    const scores = Object.fromEntries(matched.data!.matchInquiry.matches.map((m) => [m.modelName, m.score]));
-    // Sophia: location 40 + available 40 + half the services 10; Olivia: tentative 20 + 10; Isabella is booked.
-    expect(scores).toEqual({ Sophia: 90, Olivia: 30 });
-    expect(JSON.parse(matched.data!.matchInquiry.matches[0]!.reason)).toMatchObject({
-      location: { primary_location_matches: true }, time: { slot: 'available' }, services: { requested: 2, offered: 1 },
-    });
-    // A second run replaces the first; the inquiry lists the latest.
-    await platform.gql('mutation ($id: ID!) { matchInquiry(id: $id) { matches { score } } }', { id });
+    const matches = matched.data!.matchInquiry.matches;
+    const byName = (name: string) => matches.find((m) => m.modelName === name);
+    // Sophia: based in Mayfair, an available slot over the whole window, half the services; best.
+    expect(matches[0]!.modelName).toBe('Sophia');
+    const window = `${from.toISOString().slice(11, 16)}–${to.toISOString().slice(11, 16)}`;
+    expect(matches[0]!.factors.map((f) => f.text)).toEqual(expect.arrayContaining(['+30 based in Mayfair', `+30 free ${window}`, '+12.5 offers 1 of 2 requested services']));
+    // Olivia: tentative during the window; Isabella is booked then, so not a candidate.
+    expect(byName('Olivia')!.factors.find((f) => f.factor === 'availability')!.text).toMatch(/^−20 tentative at \d\d:\d\d \(tentative slot/);
+    expect(byName('Isabella')).toBeUndefined();
+    expect(byName('Olivia')!.score).toBeLessThan(matches[0]!.score);
+    expect(matches.map((m) => m.score)).toEqual([...matches.map((m) => m.score)].sort((a, b) => b - a));
+    expect(JSON.parse(matches[0]!.reason)).toMatchObject({ possible: 100, factors: expect.arrayContaining([expect.objectContaining({ factor: 'location', points: 30 })]) });
+    // A second run replaces the first; the inquiry lists the latest, exactly as the run answered
+    // (the same stored rows: ids, best score first, equal scores by model id).
+    type Stored = { id: string; modelId: string; modelName: string; score: number; createdAt: string };
+    const FIELDS = 'id modelId modelName score createdAt';
+    const second = (await platform.gql<{ matchInquiry: { matches: Stored[] } }>(`mutation ($id: ID!) { matchInquiry(id: $id) { matches { ${FIELDS} } } }`, { id })).data!.matchInquiry.matches;
+    const listed = (await platform.gql<{ inquiry: { matches: Stored[] } }>(`query ($id: ID!) { inquiry(id: $id) { matches { ${FIELDS} } } }`, { id })).data!.inquiry.matches;
+    expect(listed).toEqual(second);
+    expect(second.map((m) => m.id)).not.toContain(undefined);
+    expect(second).toEqual([...second].sort((a, b) => b.score - a.score || (a.modelId < b.modelId ? -1 : 1)));
+    expect(second.map((m) => [m.modelName, m.score])).toEqual(matches.map((m) => [m.modelName, m.score]));
     const view = (await platform.gql<InquiryView & { inquiry: { requestedServiceIds: string[] } }>(INQUIRY, { id })).data!.inquiry;
-    expect(view.matches.map((m) => m.modelName)).toEqual(['Sophia', 'Olivia']);
+    expect(view.matches.map((m) => m.modelName).slice(0, 1)).toEqual(['Sophia']);
+    // Each run wrote its timeline entry and event with its rows.
+    expect((await platform.sql<{ n: number }>(`SELECT count(*)::int AS n FROM domain_events WHERE entity_id = ? AND event_type = 'inquiry.matched'`, [id]))[0]!.n).toBe(2);
     expect(new Set(view.requestedServiceIds)).toEqual(new Set(services.map((x) => x.id)));
-    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiry_matches WHERE inquiry_id = ?', [id]))[0]!.n).toBe('2');
+    expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiry_matches WHERE inquiry_id = ?', [id]))[0]!.n).toBe(String(matches.length));
     expect(await auditActions(id)).toEqual(['CREATE', 'UPDATE', 'MATCH', 'MATCH']);
+  });
+
+  test('a conversion without a price is priced from the call rates of the location and duration; none covering it is VALIDATION', async () => {
+    const [location] = await platform.sql<{ id: string }>(`INSERT INTO locations (title, slug) VALUES ('Rated district', ?) RETURNING id`, [`rated-${randomUUID()}`]);
+    await platform.sql(`INSERT INTO call_rates (location_id, currency, duration_minutes, price) VALUES (?, 'GBP', 120, 640.00), (?, 'GBP', 240, 1100.00)`, [location!.id, location!.id]);
+    const CONVERT = 'mutation ($id: ID!, $input: ConvertInquiryInput!) { convertInquiryToBooking(id: $id, input: $input) { booking { id priceTotal currency } } }';
+    const { priceTotal: _price, ...unpriced } = await bookingInput(platform, 120);
+    const id = await inquiryAwaitingDeposit(platform);
+    // 5 hours: no rate of the district or a general one covers it.
+    const long = await platform.gql(CONVERT, { id, input: { ...unpriced, locationId: location!.id, endAt: new Date(Date.parse(unpriced.startAt) + 5 * 3600_000).toISOString() } });
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'priceTotal' });
+    expect((await platform.sql<{ status: string }>('SELECT status FROM inquiries WHERE id = ?', [id]))[0]!.status).toBe('awaiting_deposit');
+    // 90 minutes: the district's 120-minute rate covers it.
+    const rated = await platform.gql<{ convertInquiryToBooking: { booking: { priceTotal: string; currency: string } } }>(CONVERT, {
+      id, input: { ...unpriced, locationId: location!.id, endAt: new Date(Date.parse(unpriced.startAt) + 90 * 60_000).toISOString() },
+    });
+    expect(rated.errors).toBeUndefined();
+    expect(rated.data!.convertInquiryToBooking.booking).toEqual({ id: expect.any(String), priceTotal: '640.00', currency: 'GBP' });
   });
 
   test('convertInquiryToBooking goes through the inquiry workflow: booking created, inquiry converted; a repeat is refused', async () => {

@@ -92,7 +92,7 @@ describe('models', () => {
     const [audit] = await platform.sql<{ before: unknown; after: unknown; metadata: unknown }>(`SELECT before, after, metadata FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE'`, [model.id]);
     expect(audit).toEqual({ before: { status: 'active' }, after: { status: 'suspended' }, metadata: { reason: 'paperwork' } });
     // Not a model status: refused by the schema itself, before any resolver runs.
-    expect(codeOf(await platform.gql('mutation ($id: ID!) { setModelStatus(id: $id, status: retired) { status } }', { id: model.id }))?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(codeOf(await platform.gql('mutation ($id: ID!) { setModelStatus(id: $id, status: retired) { status } }', { id: model.id }))?.code).toBe('VALIDATION');
     expect((await platform.sql('SELECT status FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'suspended' });
   });
 
@@ -190,6 +190,46 @@ describe('models', () => {
     const operator = bearer(await platform.tokenOf('OPERATOR'));
     expect(codeOf(await platform.gql('mutation ($id: ID!) { setModelStatus(id: $id, status: inactive) { status } }', { id: model.id }, operator))).toMatchObject({ code: 'FORBIDDEN' });
     expect((await platform.sql('SELECT status, name FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'active', name: 'By content' });
+  });
+
+  test('the profile status is a state machine: a suspension needs a reason, an inactive profile is reactivated first', async () => {
+    const model = (await createModel()).data!.createModel;
+    const SET = 'mutation ($id: ID!, $status: ModelStatus!, $reason: String) { setModelStatus(id: $id, status: $status, reason: $reason) { status } }';
+    expect(codeOf(await platform.gql(SET, { id: model.id, status: 'suspended' }))).toMatchObject({ code: 'VALIDATION', field: 'reason' });
+    expect((await platform.gql(SET, { id: model.id, status: 'inactive', reason: 'on a break' })).errors).toBeUndefined();
+    expect(codeOf(await platform.gql(SET, { id: model.id, status: 'suspended', reason: 'complaint' }))).toMatchObject({ code: 'INVALID_TRANSITION', from: 'inactive', to: 'suspended', allowed: ['active'] });
+    expect((await platform.sql('SELECT status FROM models WHERE id = ?', [model.id]))[0]).toEqual({ status: 'inactive' });
+    const actions = await platform.sql<{ after: unknown }>(`SELECT after FROM audit_log WHERE entity_id = ? AND action = 'STATUS_CHANGE' ORDER BY created_at`, [model.id]);
+    expect(actions.map((a) => a.after)).toEqual([{ status: 'inactive' }]);
+  });
+
+  test('internal notes and rating are hidden from Content Managers, who cannot set them either', async () => {
+    const model = (await createModel({ ratingInternal: 4.5, notesInternal: 'prefers evenings' })).data!.createModel;
+    const content = bearer(await platform.tokenOf('CONTENT_MANAGER'));
+    const READ = 'query ($id: ID) { model(id: $id) { name ratingInternal notesInternal } }';
+    expect((await platform.gql<{ model: unknown }>(READ, { id: model.id }, content)).data?.model).toEqual({ name: model.name, ratingInternal: null, notesInternal: null });
+    expect((await platform.gql<{ model: unknown }>(READ, { id: model.id })).data?.model).toEqual({ name: model.name, ratingInternal: 4.5, notesInternal: 'prefers evenings' });
+    const operator = bearer(await platform.tokenOf('OPERATOR'));
+    expect((await platform.gql<{ model: unknown }>(READ, { id: model.id }, operator)).data?.model).toMatchObject({ ratingInternal: 4.5 });
+    for (const input of ['{ notesInternal: "by content" }', '{ ratingInternal: 1 }', '{ notesInternal: null }']) {
+      expect(codeOf(await platform.gql(`mutation ($id: ID!) { updateModel(id: $id, input: ${input}) { name } }`, { id: model.id }, content))).toMatchObject({ code: 'FORBIDDEN', permission: 'models.internal' });
+    }
+    const t = tag();
+    expect(codeOf(await platform.gql(`mutation { createModel(input: { name: "CM ${t}", slug: "cm-${t}", publicCode: "CM-${t.toUpperCase()}", notesInternal: "x" }) { id } }`, undefined, content)))
+      .toMatchObject({ code: 'FORBIDDEN', permission: 'models.internal' });
+    expect((await platform.sql('SELECT rating_internal, notes_internal FROM models WHERE id = ?', [model.id]))[0]).toEqual({ rating_internal: '4.50', notes_internal: 'prefers evenings' });
+    expect(await platform.sql('SELECT id FROM models WHERE slug = ?', [`cm-${t}`])).toEqual([]);
+  });
+
+  test('served districts and the buffer are part of the profile', async () => {
+    const model = (await createModel()).data!.createModel;
+    const mayfair = await firstLocation();
+    const served = await ok<{ setModelServedLocations: { servedLocations: Array<{ id: string }> } }>(
+      'mutation ($id: ID!, $ids: [ID!]!) { setModelServedLocations(modelId: $id, locationIds: $ids) { servedLocations { id } } }', { id: model.id, ids: [mayfair.id] });
+    expect(served.setModelServedLocations.servedLocations).toEqual([{ id: mayfair.id }]);
+    const buffered = await ok<{ updateModel: { bufferMinutes: number } }>('mutation ($id: ID!) { updateModel(id: $id, input: { bufferMinutes: 45 }) { bufferMinutes } }', { id: model.id });
+    expect(buffered.updateModel.bufferMinutes).toBe(45);
+    expect(codeOf(await platform.gql('mutation ($id: ID!) { updateModel(id: $id, input: { bufferMinutes: 5000 }) { bufferMinutes } }', { id: model.id }))).toMatchObject({ code: 'VALIDATION', field: 'bufferMinutes' });
   });
 });
 
@@ -357,14 +397,20 @@ describe('directories', () => {
       ids.push((await ok<{ createCategory: { id: string } }>(`mutation { createCategory(input: { title: "${prefix} ${letter}", slug: "${prefix.toLowerCase().replace(' ', '-')}-${letter.toLowerCase()}" }) { id } }`)).createCategory.id);
     }
     const titles: string[] = [];
+    const previous: boolean[] = [];
     let after: string | null = null;
     do {
-      const page: { categories: { edges: Array<{ node: { title: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } =
-        await ok('query ($a: String, $s: String) { categories(first: 2, after: $a, search: $s) { edges { node { title } } pageInfo { hasNextPage endCursor } } }', { a: after, s: prefix });
-      titles.push(...page.categories.edges.map((e) => e.node.title));
-      after = page.categories.pageInfo.hasNextPage ? page.categories.pageInfo.endCursor : null;
+      type PageInfo = { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string | null };
+      const page: { categories: { edges: Array<{ cursor: string; node: { title: string } }>; pageInfo: PageInfo } } =
+        await ok('query ($a: String, $s: String) { categories(first: 2, after: $a, search: $s) { edges { cursor node { title } } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }', { a: after, s: prefix });
+      const { edges, pageInfo } = page.categories;
+      titles.push(...edges.map((e) => e.node.title));
+      previous.push(pageInfo.hasPreviousPage);
+      expect([pageInfo.startCursor, pageInfo.endCursor]).toEqual([edges[0]!.cursor, edges[edges.length - 1]!.cursor]);
+      after = pageInfo.hasNextPage ? pageInfo.endCursor : null;
     } while (after);
     expect(titles).toEqual(['A', 'B', 'C', 'D', 'E'].map((l) => `${prefix} ${l}`));
+    expect(previous).toEqual([false, true, true]);
     expect(codeOf(await platform.gql('{ categories(first: 2, after: "garbage") { edges { cursor } } }'))).toMatchObject({ code: 'VALIDATION', field: 'after' });
   });
 });

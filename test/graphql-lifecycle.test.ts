@@ -47,7 +47,7 @@ describe('changeStatus / assign / addNote', () => {
     const again = await platform.gql<Change>(CHANGE, { input: { entity: { type: 'inquiry', id }, to: 'qualified' } }, key);
     expect(again.data?.changeStatus).toMatchObject({ from: 'new', to: 'qualified', at: first.data!.changeStatus.at });
     expect(await auditCount(id)).toBe(audits);
-    const other = await platform.gql(CHANGE, { input: { entity: { type: 'inquiry', id }, to: 'spam' } }, key);
+    const other = await platform.gql(CHANGE, { input: { entity: { type: 'inquiry', id }, to: 'spam', closedReason: 'promotional' } }, key);
     expect(other.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT' });
     expect(await auditCount(id)).toBe(audits);
   });

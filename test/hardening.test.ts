@@ -52,7 +52,7 @@ describe('operation limits (graphql-armor)', () => {
   test('depth, cost, aliases and tokens over the limit are VALIDATION errors naming the limit', async () => {
     const depth = await post(strict.url, { query: '{ inquiries(first: 1) { edges { node { id } } } }' });
     expect(depth.json.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth limit of 3 exceeded/i), extensions: { code: 'VALIDATION', limit: 'maxDepth' } });
-    const cost = await post(strict.url, { query: `{ me { ${'id email name roles permissions '.repeat(5)} } }` });
+    const cost = await post(strict.url, { query: `{ me { ${'id email name roles permissions '.repeat(7)} } }` });
     expect(cost.json.errors?.find((e) => e.extensions?.limit === 'costLimit')).toMatchObject({ message: expect.stringMatching(/cost limit of 30 exceeded/i), extensions: { code: 'VALIDATION', limit: 'costLimit' } });
     const aliases = await post(strict.url, { query: '{ a: me { id } b: me { id } c: me { id } }' });
     expect(aliases.json.errors?.[0]).toMatchObject({ message: expect.stringMatching(/aliases limit of 2 exceeded/i), extensions: { code: 'VALIDATION', limit: 'maxAliases' } });
@@ -69,6 +69,9 @@ describe('operation limits (graphql-armor)', () => {
     const create = (alias: string) => `${alias}: createInquiry(input: { source: web, clientName: "Limit" }) { created }`;
     const refused = await post(strict.url, { query: `mutation { ${create('a')} ${create('b')} ${create('c')} }` });
     expect(refused.json.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION' });
+    // Over the cost limit (checked once variables are known, still before anything runs).
+    const costly = await post(strict.url, { query: `mutation { createInquiry(input: { source: web, clientName: "Costly" }) { inquiry { ${'id ref status '.repeat(10)} } } }` });
+    expect(costly.json.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', limit: 'costLimit' });
     expect(await inquiryCount()).toBe(before);
   });
 
@@ -78,7 +81,7 @@ describe('operation limits (graphql-armor)', () => {
       await socket.connected;
       const tokens = socket.subscribe(`subscription { actionCenterUpdates { ${'ref '.repeat(130)} } }`);
       expect((await tokens.waitFor((v) => !!v.errors)).errors?.[0]).toMatchObject({ message: expect.stringMatching(/token limit of 120/i), extensions: { code: 'VALIDATION', limit: 'maxTokens' } });
-      const cost = socket.subscribe(`subscription { actionCenterUpdates { ${'ref status kind entityId '.repeat(6)} } }`);
+      const cost = socket.subscribe(`subscription { actionCenterUpdates { ${'ref status kind entityId '.repeat(8)} } }`);
       expect((await cost.waitFor((v) => !!v.errors)).errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION', limit: 'costLimit' } });
     } finally {
       await socket.dispose();

@@ -1,6 +1,7 @@
 /**
  * GET /api/v1/health checks PostgreSQL and Temporal for real (503 naming what is down), and
- * GET /metrics serves Prometheus text with process, HTTP and GraphQL latency. The "down"
+ * GET /metrics serves Prometheus text with process, HTTP and GraphQL latency (in production
+ * behind METRICS_TOKEN, or on API_METRICS_ADDRESS only). The "down"
  * cases use a private PostgreSQL and Temporal server of their own, stopped mid-test.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -72,6 +73,40 @@ describe('health and metrics', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total\{service="virel-api"\} \d/m);
     expect(text).toMatch(/^http_request_duration_seconds_count\{service="virel-api",method="POST",route="\/graphql",status="200"\} [1-9]/m);
     expect(text).toMatch(/^graphql_operation_duration_seconds_count\{service="virel-api",operation="Probe",type="query",outcome="ok"\} 1$/m);
+  });
+
+  test('in production, /metrics wants the bearer token, or lives only on the internal address', async () => {
+    const token = 'metrics-token-0123456789abcdef';
+    const common = {
+      orm, temporal: new Client({ connection }), temporalAddress: temporalServer.address, namespace: 'default',
+      logger: createLogger({ level: 'silent', service: 'test' }), production: true, jwtSecret: 'health-test-secret-health-test-secret-01',
+    };
+    const guarded = buildApp({ ...common, metricsAccess: { token, address: undefined } });
+    const internal = buildApp({ ...common, metricsAccess: { token: undefined, address: { host: '127.0.0.1', port: 0 } } });
+    const unguarded = buildApp(common);
+    try {
+      // Production with neither (which the configuration refuses anyway): not served at all.
+      expect((await fetch(`${await unguarded.start('127.0.0.1', 0)}/metrics`)).status).toBe(404);
+
+      const guardedUrl = await guarded.start('127.0.0.1', 0);
+      const anonymous = await fetch(`${guardedUrl}/metrics`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain('process_cpu');
+      expect((await fetch(`${guardedUrl}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token-00' } })).status).toBe(401);
+      const allowed = await fetch(`${guardedUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('process_cpu_user_seconds_total');
+
+      const publicUrl = await internal.start('127.0.0.1', 0);
+      expect((await fetch(`${publicUrl}/metrics`)).status).toBe(404);
+      expect(internal.metricsUrl).not.toBe(`${publicUrl}/metrics`);
+      const scraped = await fetch(internal.metricsUrl);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
+      expect((await fetch(internal.metricsUrl.replace(/\/metrics$/, '/graphql'))).status).toBe(404);
+    } finally {
+      await Promise.all([guarded.stop(), internal.stop(), unguarded.stop()]);
+    }
   });
 
   test('200 while PostgreSQL and Temporal answer; 503 naming each one that is down', async () => {

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { startTestPlatform, testEnv, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
+import { LEASE_SECONDS } from '../api/graphql/idempotency.ts';
+import { startPlatformProcess } from '../launcher/platform-process.ts';
+import { startTestPlatform, testEnv, TEST_JWT_SECRET, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
 import { until } from './support/wait.ts';
 
 let platform: TestPlatform;
@@ -140,6 +142,53 @@ describe('Idempotency-Key', () => {
     expect(retry.data?.createInquiry).toMatchObject({ created: false, inquiry: { id: first.data?.createInquiry.inquiry.id } });
     expect(await inquiries(name)).toBe(1);
   });
+
+  test('the reservation dies with its API process: a retry after a SIGKILL mid-request takes the key over within seconds and gets the original outcome', async () => {
+    const CHANGE = 'mutation ($input: ChangeStatusInput!) { changeStatus(input: $input) { from to at } }';
+    type Change = { changeStatus: { from: string; to: string; at: string } };
+    const name = `Idem ${randomUUID()}`;
+    const created = await platform.gql<Created>(CREATE, { input: { source: 'web', clientName: name } });
+    const id = created.data!.createInquiry.inquiry.id;
+    const body = { input: { entity: { type: 'inquiry', id }, to: 'qualified' } };
+    const key = newKey();
+    const api = await startPlatformProcess('api', { DATABASE_URL: testEnv().databaseUrl, TEMPORAL_ADDRESS: testEnv().temporalAddress, JWT_SECRET: TEST_JWT_SECRET });
+    const stillRunning = (r: GraphQLResponse) => /still running/.test(r.errors?.[0]?.message ?? '');
+    // Hold the change inside the workflow's row write (EXCLUSIVE blocks writes, lets reads through).
+    const lock = new pg.Client({ connectionString: testEnv().databaseUrl });
+    await lock.connect();
+    let killedAt: number;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE inquiries IN EXCLUSIVE MODE');
+      const owner = await platform.as('OWNER');
+      void fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...owner, ...key }, body: JSON.stringify({ query: CHANGE, variables: body }) })
+        .catch(() => undefined);
+      await until(async () => (await platform.sql('SELECT 1 FROM idempotency_keys WHERE key = ? AND response IS NULL', [key['idempotency-key']])).length === 1, 'the API process to claim the key');
+      // A live holder renews its lease: past one lease period a repeat is still refused as running.
+      await new Promise((r) => setTimeout(r, (LEASE_SECONDS + 1) * 1000));
+      expect(stillRunning(await platform.gql(CHANGE, body, key))).toBe(true);
+      await api.crash();
+      killedAt = performance.now();
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    // The workflow finishes the change the dead process asked for; retries take the key over
+    // once the lease runs out and reach the workflow with the same transition id.
+    let retry = await platform.gql<Change>(CHANGE, body, key);
+    while (stillRunning(retry) && performance.now() - killedAt < 30_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      retry = await platform.gql<Change>(CHANGE, body, key);
+    }
+    const waitedMs = performance.now() - killedAt;
+    expect(retry.errors).toBeUndefined();
+    expect(retry.data?.changeStatus).toMatchObject({ from: 'new', to: 'qualified' });
+    expect(waitedMs).toBeLessThan((LEASE_SECONDS + 3) * 1000);
+    const changes = await platform.sql<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE entity_id = ? AND action <> 'CREATE'`, [id]);
+    expect(changes[0]?.n).toBe('1');
+    // The result is stored now: one more repeat is a replay.
+    expect(await platform.gql<Change>(CHANGE, body, key)).toEqual(retry);
+  }, 60_000);
 
   test('a malformed key is VALIDATION; queries ignore the header', async () => {
     const bad = await platform.gql(CREATE, { input: { source: 'web', clientName: 'Bad key' } }, { 'idempotency-key': 'short' });

@@ -12,6 +12,7 @@ import { convertToBookingUpdate } from '../workflows/inquiry/messages.ts';
 import { addNoteUpdate, assignUpdate, lifecycleStateQuery, transitionUpdate, upcomingTimersQuery } from '../workflows/lifecycle/messages.ts';
 import { SA_ASSIGNEE, SA_STATUS } from '../workflows/search-attributes.ts';
 import { bookingDraft, demoReferences, startBooking, startInquiry, startTask, transition } from './support/lifecycles.ts';
+import { withFreshModel } from './support/models.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 let platform: TestPlatform;
@@ -110,7 +111,7 @@ describe('inquiry lifecycle', () => {
 
   test('concurrent conflicting transitions: exactly one wins, the other is refused', async () => {
     const { handle, created } = await startInquiry(platform.temporal);
-    const outcomes = await Promise.allSettled([transition(handle, 'qualified'), transition(handle, 'spam')]);
+    const outcomes = await Promise.allSettled([transition(handle, 'qualified'), transition(handle, 'spam', { reason: 'bot' })]);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const [row] = await sql<{ status: string }>('SELECT status FROM inquiries WHERE id = ?', [created.entityId]);
     expect(['qualified', 'spam']).toContain(row?.status);
@@ -152,6 +153,9 @@ describe('inquiry lifecycle', () => {
     expect(booking).toEqual({ status: 'draft', inquiry_id: created.entityId, ref: result.bookingRef });
     const bookingState = await platform.temporal.workflow.getHandle(result.bookingWorkflowId).query(lifecycleStateQuery);
     expect(bookingState).toMatchObject({ entityType: 'booking', status: 'draft', ref: result.bookingRef });
+    // The child lifecycle has the lifecycles' short workflow-task timeout too (fast recovery after a worker dies).
+    const described = await platform.temporal.workflow.getHandle(result.bookingWorkflowId).describe();
+    expect(Number(described.raw.executionConfig?.defaultWorkflowTaskTimeout?.seconds)).toBe(2);
     // A retry of the same conversion changes nothing.
     const again = await handle.executeUpdate(convertToBookingUpdate, { updateId: `${transitionId}-retry`, args: [request] });
     expect(again).toMatchObject({ bookingId: result.bookingId, duplicate: true });
@@ -163,7 +167,7 @@ describe('inquiry lifecycle', () => {
 
 describe('booking lifecycle', () => {
   test('draft → pending holds the booking (expiry timer), confirmation swaps it for approaching / start / end', async () => {
-    const draft = bookingDraft(refs, 2 * 24 * 3600_000);
+    const draft = bookingDraft(await withFreshModel(platform.orm, refs), 2 * 24 * 3600_000);
     const { handle, created } = await startBooking(platform.temporal, draft, { holdMinutes: 90 });
     expect(created.status).toBe('draft');
     await transition(handle, 'pending');

@@ -15,6 +15,7 @@ import { Booking } from '../db/entities/index.ts';
 import { bookingLifecycle, exceptionLifecycle, inquiryLifecycle, taskLifecycle } from '../domain/lifecycles.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { bookingDraft, demoReferences, startBooking, startInquiry, transition } from './support/lifecycles.ts';
+import { withFreshModel } from './support/models.ts';
 import { startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
 
 const SETTING = 'virel.lifecycle_store';
@@ -109,7 +110,7 @@ describe('the database refuses status writes outside the lifecycle store', () =>
   });
 
   test("the store's setting lasts one transaction only", async () => {
-    const draft = bookingDraft(refs, 4 * 24 * 3600_000);
+    const draft = bookingDraft(await withFreshModel(platform.orm, refs), 4 * 24 * 3600_000);
     await startBooking(platform.temporal, draft);
     await rolledBack(async (client) => {
       await client.query(`SELECT set_config($1, 'on', true)`, [SETTING]);
@@ -131,7 +132,7 @@ describe('the database refuses status writes outside the lifecycle store', () =>
     });
     await listener.query(`LISTEN ${CHANGES_CHANNEL}`);
     try {
-      const draft = bookingDraft(refs, 5 * 24 * 3600_000);
+      const draft = bookingDraft(await withFreshModel(platform.orm, refs), 5 * 24 * 3600_000);
       const { handle } = await startBooking(platform.temporal, draft);
       await transition(handle, 'pending', { reason: 'held for the client' });
       expect(await statusOf('bookings', draft.id)).toBe('pending');

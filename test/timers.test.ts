@@ -16,6 +16,7 @@ import { rescheduleUpdate } from '../workflows/booking/messages.ts';
 import { convertToBookingUpdate } from '../workflows/inquiry/messages.ts';
 import { upcomingTimersQuery } from '../workflows/lifecycle/messages.ts';
 import { bookingDraft, demoReferences, startBooking, startInquiry, startTask, transition, usePlainStarts } from './support/lifecycles.ts';
+import { withFreshModel } from './support/models.ts';
 import { sqlOf, testEnv, type TestPlatform } from './support/platform.ts';
 import { eventually } from './support/wait.ts';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const namespace = env.namespace ?? 'default';
   await addSearchAttributesBlindly(env.nativeConnection, namespace);
   workers = await startWorkers({
-    databaseUrl: testEnv().databaseUrl, temporalAddress: '', connection: env.nativeConnection, namespace,
+    databaseUrl: testEnv().databaseUrl, temporalAddress: '', connection: env.nativeConnection, client: env.client, namespace,
     metricsAddress: undefined, registerSearchAttributes: false, logger: createLogger({ level: 'silent', service: 'test' }),
   });
   orm = await openOrm(testEnv().databaseUrl);
@@ -74,7 +75,7 @@ describe('inquiry deposit reminder', () => {
   test('does not fire when the deposit arrives first (the inquiry is converted)', async () => {
     const { created, handle } = await awaitingDeposit();
     await env.sleep('60m');
-    const draft = bookingDraft(refs, 5 * 24 * 3600_000, {}, await env.currentTimeMs());
+    const draft = bookingDraft(await withFreshModel(orm, refs), 5 * 24 * 3600_000, {}, await env.currentTimeMs());
     const transitionId = randomUUID();
     await handle.executeUpdate(convertToBookingUpdate, {
       args: [{ booking: { modelId: draft.modelId, locationId: draft.locationId, startAt: draft.startAt, endAt: draft.endAt, priceTotal: '500.00' }, transitionId, actor: { type: 'system' } }],
@@ -111,10 +112,12 @@ describe('task SLA', () => {
     });
     // The policy opens an exception about the breached task, with its own lifecycle.
     const exceptions = await eventually(
-      () => sql<{ type: string; severity: string; status: string }>('SELECT type, severity, status FROM exceptions WHERE entity_type = ? AND entity_id = ?', ['task', created.entityId]),
+      () => sql<{ type: string; severity: string; status: string; assigned_to: string | null }>(
+        'SELECT type, severity, status, assigned_to FROM exceptions WHERE entity_type = ? AND entity_id = ?', ['task', created.entityId]),
       (rows) => rows.length > 0,
     );
-    expect(exceptions).toEqual([{ type: 'sla_breach', severity: 'high', status: 'open' }]);
+    // Owned by the operator whose task breached (the task itself went to the ops manager).
+    expect(exceptions).toEqual([{ type: 'sla_breach', severity: 'high', status: 'open', assigned_to: refs.operator_id }]);
     expect(await handle.query(upcomingTimersQuery)).toEqual([]);
   });
 
@@ -130,7 +133,7 @@ describe('task SLA', () => {
 
 describe('booking timers', () => {
   test('a held booking expires at its hold time', async () => {
-    const draft = bookingDraft(refs, 7 * 24 * 3600_000, {}, await env.currentTimeMs());
+    const draft = bookingDraft(await withFreshModel(orm, refs), 7 * 24 * 3600_000, {}, await env.currentTimeMs());
     const { handle } = await startBooking(env.client, draft, { holdMinutes: 90 });
     await transition(handle, 'pending');
     await env.sleep('89m');
@@ -145,7 +148,7 @@ describe('booking timers', () => {
   });
 
   test('confirmation cancels the expiry; approaching fires 30 min before start, then start and end', async () => {
-    const draft = bookingDraft(refs, 3 * 3600_000, {}, await env.currentTimeMs());
+    const draft = bookingDraft(await withFreshModel(orm, refs), 3 * 3600_000, {}, await env.currentTimeMs());
     const { handle } = await startBooking(env.client, draft, { holdMinutes: 60 });
     await transition(handle, 'pending');
     await transition(handle, 'confirmed');
@@ -163,7 +166,7 @@ describe('booking timers', () => {
   });
 
   test('moving the booking moves its timers', async () => {
-    const draft = bookingDraft(refs, 2 * 3600_000, {}, await env.currentTimeMs());
+    const draft = bookingDraft(await withFreshModel(orm, refs), 2 * 3600_000, {}, await env.currentTimeMs());
     const { handle } = await startBooking(env.client, draft);
     await transition(handle, 'pending');
     await transition(handle, 'confirmed');

@@ -20,11 +20,24 @@ try {
     namespace: config.temporal.namespace,
     metricsAddress: config.worker.metricsAddress,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    automation: config.automation,
+    webhookDelivery: true,
     logger,
+    messaging: config.messaging,
+    stripe: config.stripe,
+    files: config.files,
+    outbound: config.outbound,
+    schedules: {
+      sweepEverySeconds: config.stripe.sweepEverySeconds, reconcileEveryMinutes: config.stripe.reconcileEveryMinutes,
+      calendarImportEveryMinutes: config.availability.calendarImportEveryMinutes, mismatchSweepEverySeconds: config.availability.mismatchSweepEverySeconds,
+    },
   });
   // The SDK's runtime turns SIGINT / SIGTERM into a graceful drain of every worker.
   await workers.finished;
   logger.info('worker stopped');
+  // Everything has drained and closed; a handle left behind by a reconnect (seen after the
+  // Temporal server and PostgreSQL were restarted under it) must not keep the process alive.
+  process.exit(0);
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed');
   process.exit(1);

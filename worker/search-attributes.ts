@@ -4,7 +4,11 @@
  */
 import type { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
+import { AUTOMATION_SEARCH_ATTRIBUTES } from '../workflows/automation/messages.ts';
 import { LIFECYCLE_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
+
+/** Every custom search attribute the platform's workflows set: lifecycles', and automation executions' (rule, event). */
+const SEARCH_ATTRIBUTES = [...LIFECYCLE_SEARCH_ATTRIBUTES, ...AUTOMATION_SEARCH_ATTRIBUTES];
 
 const { temporal } = proto; // a CommonJS module: no named ESM exports
 
@@ -19,20 +23,20 @@ const INDEXED_TYPE = {
 } as const;
 
 /**
- * Registers every lifecycle attribute without asking first: for the time-skipping test server,
+ * Registers every attribute without asking first: for the time-skipping test server,
  * which implements AddSearchAttributes but not ListSearchAttributes.
  */
 export async function addSearchAttributesBlindly(connection: NativeConnection, namespace: string): Promise<void> {
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(LIFECYCLE_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPE[key.type]])),
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPE[key.type]])),
   });
 }
 
 export async function ensureSearchAttributes(connection: NativeConnection, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
-  const missing = LIFECYCLE_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  const missing = SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
   if (missing.length > 0) {
     await connection.operatorService.addSearchAttributes({
       namespace,

@@ -10,3 +10,12 @@ import { toFailure } from '../../workflows/failures.ts';
 export function nonRetryable(code: DomainErrorCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
   return toFailure(new DomainError(code, message, details));
 }
+
+/** Runs a store write whose coded refusals (DomainError) must fail the update, not be retried. */
+export async function coded<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw toFailure(error);
+  }
+}

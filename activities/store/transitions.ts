@@ -8,10 +8,12 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { changeLogParts, named, writeChange, writeEvent } from '../../db/change-log.ts';
 import { AuditLog, LIFECYCLE_ROWS, User, type Exception, type Inquiry, type LifecycleRow, type Task } from '../../db/entities/index.ts';
-import { FINAL_EXCEPTION_STATUSES, FINAL_TASK_STATUSES, type LifecycleEntityType } from '../../domain/lifecycles.ts';
+import { AWAITING_CONFIRMATION_STATUSES, showsHoldDeadline } from '../../domain/booking.ts';
+import { FINAL_EXCEPTION_STATUSES, FINAL_TASK_STATUSES, type BookingStatus, type LifecycleEntityType } from '../../domain/lifecycles.ts';
 import type { Actor } from '../../workflows/lifecycle/messages.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { nonRetryable } from './errors.ts';
+import { asDoubleBooking } from '../../services/booking-holds.ts';
+import { coded, nonRetryable } from './errors.ts';
 import { restartSlaClock } from './sla.ts';
 
 export interface ApplyTransition {
@@ -80,7 +82,9 @@ function statusColumns(input: ApplyTransition, now: Date): Record<string, unknow
     if (data.depositRequired !== undefined) columns.deposit_required = String(data.depositRequired);
     if (input.to === 'confirmed') columns.confirmed_at = now;
     if (input.to === 'cancelled') columns.cancelled_at = now;
-    if ((input.to === 'pending' || input.to === 'deposit_required') && data.expiresAt) columns.expires_at = new Date(String(data.expiresAt));
+    if (AWAITING_CONFIRMATION_STATUSES.includes(input.to as BookingStatus) && data.expiresAt) columns.expires_at = new Date(String(data.expiresAt));
+    // A booking that no longer holds keeps no hold deadline (confirmed, in progress, cancelled…).
+    if (!showsHoldDeadline(input.to as BookingStatus)) columns.expires_at = null;
   } else if (input.entityType === 'task') {
     if (FINAL_TASK.includes(input.to)) columns.completed_at = now;
   } else if (FINAL_EXCEPTION.includes(input.to)) {
@@ -139,9 +143,12 @@ export function createTransitionStore({ orm }: ActivityDeps) {
     async applyTransition(input: ApplyTransition): Promise<ChangeOutcome> {
       const now = new Date(input.at);
       const { sql, params } = transitionStatement(input, now);
-      const [result] = await orm.em.getConnection().execute<Array<{
+      const write = () => orm.em.getConnection().execute<Array<{
         moved: number; current_status: string | null; prior: { created_at: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
       }>>(sql, params);
+      // A booking entering a time-holding status: the exclusion constraint refuses a double
+      // booking that raced past the service's check; the caller gets CONFLICT naming the winner.
+      const [result] = input.entityType === 'booking' ? await coded(() => asDoubleBooking(orm.em.fork(), input.entityId, {}, write)) : await write();
       if (result?.prior) return appliedEarlier(result.prior.created_at, result.prior.before, result.prior.after);
       if (result?.moved === 1) return { alreadyApplied: false, at: now.toISOString(), facts: {} };
       // The row matched when this statement began but another writer moved it first (a stuck
@@ -180,7 +187,12 @@ export function createTransitionStore({ orm }: ActivityDeps) {
           audit: { action: 'ASSIGN', before: { assigned_to: input.from }, after: { assigned_to: input.to, ...facts }, metadata: input.reason ? { reason: input.reason } : undefined },
           event: {
             type: `${input.entityType}.assignment_changed`,
-            payload: { ref: row.ref, from: input.from, to: input.to, assigned_to: input.to, reason: input.reason ?? null, ...facts },
+            // The event names its fields as the catalogue does (domain/automation-events.ts); the
+            // workflow's facts keep their own camelCase names.
+            payload: {
+              ref: row.ref, from: input.from, to: input.to, assigned_to: input.to, reason: input.reason ?? null,
+              ...('slaDeadlineAt' in facts ? { sla_deadline_at: facts.slaDeadlineAt, sla_warning_at: facts.slaWarningAt } : {}),
+            },
           },
         });
         return { alreadyApplied: false, at: now.toISOString(), facts };

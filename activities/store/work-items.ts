@@ -32,6 +32,8 @@ export interface WorkItemCreated {
 export interface SlaBreachOutcome {
   readonly alreadyApplied: boolean;
   readonly assigneeId: string | null;
+  /** Who owned the item when it breached (before any reassignment by the escalation). */
+  readonly previousAssigneeId: string | null;
   readonly level: string;
   /** Set when the policy asks for an exception to be opened. */
   readonly openException: { type: string; severity: string } | null;
@@ -123,8 +125,10 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
         const currentLevel = 'severity' in row ? row.severity : row.priority;
         const currentAssignee = (row.assignedTo as { id: string } | null)?.id ?? null;
         const openException = (input.escalation.create_exception as { type: string; severity: string } | undefined) ?? null;
-        if (await em.findOne(AuditLog, { entityType: input.kind, entityId: input.id, transitionId: input.transitionId })) {
-          return { alreadyApplied: true, assigneeId: currentAssignee, level: currentLevel, openException };
+        const earlier = await em.findOne(AuditLog, { entityType: input.kind, entityId: input.id, transitionId: input.transitionId });
+        if (earlier) {
+          const previousAssigneeId = (earlier.before?.assigned_to as string | null | undefined) ?? null;
+          return { alreadyApplied: true, assigneeId: currentAssignee, previousAssigneeId, level: currentLevel, openException };
         }
         const now = new Date(input.at);
         const level = input.escalation.raise_priority ? raised(currentLevel, 'severity' in row ? SEVERITIES : PRIORITIES) : currentLevel;
@@ -147,7 +151,7 @@ export function createWorkItemStore({ orm }: ActivityDeps) {
             payload: { ref: row.ref, type: row.type, sla_deadline_at: row.slaDeadlineAt?.toISOString() ?? null, ...after, previous_assignee: currentAssignee, escalation: input.escalation },
           },
         });
-        return { alreadyApplied: false, assigneeId, level, openException };
+        return { alreadyApplied: false, assigneeId, previousAssigneeId: currentAssignee, level, openException };
       });
     },
   };

@@ -4,17 +4,36 @@
  * PII masking (without `pii.read`, phones and emails are masked).
  */
 import { assertMayAssign, assertPermission, canSee, type PermissionCode } from '../../domain/access.ts';
-import { unauthenticated } from '../../domain/errors.ts';
+import { unauthenticated, type UnauthenticatedReason } from '../../domain/errors.ts';
 import { maskEmail, maskPhone } from '../../domain/masking.ts';
 import type { Viewer } from './sessions.ts';
 
-export function requireViewer(viewer: Viewer | undefined): Viewer {
-  if (!viewer) throw unauthenticated('Sign in first: send Authorization: Bearer <access token>.');
-  return viewer;
+/** Why a request has no viewer: no token, or what was wrong with the one it carried. */
+export type AuthRefusal = 'missing' | Extract<UnauthenticatedReason, 'token_expired' | 'token_invalid' | 'token_revoked'>;
+
+/** Who a request is (the GraphQL context, or a socket's `{ viewer }`). */
+export interface Signed {
+  readonly viewer: Viewer | undefined;
+  /** Set when `viewer` is absent. */
+  readonly authRefusal?: AuthRefusal;
 }
 
-export function requirePermission(maybeViewer: Viewer | undefined, permission: PermissionCode): Viewer {
-  const viewer = requireViewer(maybeViewer);
+const REFUSALS: Record<AuthRefusal, string> = {
+  missing: 'Sign in first: send Authorization: Bearer <access token>.',
+  token_expired: 'The access token has expired: get a new one with refreshSession and retry.',
+  token_invalid: 'The access token is not valid: sign in again.',
+  token_revoked: 'The session of this access token has ended: sign in again.',
+};
+
+/** The signed-in viewer, or UNAUTHENTICATED with the reason a client acts on (refresh or sign in). */
+export function requireViewer(signed: Signed): Viewer {
+  if (signed.viewer) return signed.viewer;
+  const reason = signed.authRefusal ?? 'missing';
+  throw unauthenticated(REFUSALS[reason], reason);
+}
+
+export function requirePermission(signed: Signed, permission: PermissionCode): Viewer {
+  const viewer = requireViewer(signed);
   assertPermission(viewer, permission);
   return viewer;
 }
@@ -26,4 +45,9 @@ export { assertMayAssign, canSee };
 export function contactFor<T extends { clientEmail?: string | null; clientPhone?: string | null }>(viewer: Viewer | undefined, row: T): T {
   if (viewer?.permissions.includes('pii.read')) return row;
   return { ...row, clientEmail: maskEmail(row.clientEmail), clientPhone: maskPhone(row.clientPhone) };
+}
+
+/** A finance field (price, deposit, payment status) as this viewer may see it: null without payments.read. */
+export function financeFor(viewer: Viewer | undefined, value: string | null | undefined): string | null {
+  return viewer?.permissions.includes('payments.read') ? (value ?? null) : null;
 }

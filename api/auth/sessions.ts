@@ -1,27 +1,87 @@
 /**
  * Sign-in sessions: login with argon2id passwords, rotating refresh tokens (a reused, already
  * rotated token revokes its whole family: it was stolen or replayed), logout, and the viewer
- * behind an access token. Login attempts are rate limited per account and per address, counted
- * in the database so every API process sees the same count.
+ * behind an access token. Failed sign-ins are throttled (loginThrottle below), counted in the
+ * database so every API process sees the same count.
  */
 import { randomUUID } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { hash, verify } from '@node-rs/argon2';
 import { AuditLog, RefreshToken, User } from '../../db/entities/index.ts';
-import { rateLimited, unauthenticated } from '../../domain/errors.ts';
-import { REFRESH_TOKEN_TTL_MS, hashRefreshToken, issueAccessToken, newRefreshToken, verifyAccessToken } from './tokens.ts';
+import { DomainError, rateLimited, unauthenticated, type UnauthenticatedReason } from '../../domain/errors.ts';
+import { hashPassword, verifyPassword } from '../../platform/passwords.ts';
+import { REFRESH_TOKEN_TTL_MS, checkAccessToken, hashRefreshToken, issueAccessToken, newRefreshToken } from './tokens.ts';
 import type { ViewerCache } from './viewer-cache.ts';
 
-export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMinutes: 15 } as const;
+/**
+ * Sign-in throttling (OWASP ASVS V2.2.1, the Authentication Cheat Sheet): limits that stop
+ * guessing without letting a stranger lock an operator out.
+ * - per (account, address): a few free attempts, then each further attempt waits a delay that
+ *   doubles with every failure (1 s, 2 s, 4 s … 15 min); a success from that address resets it.
+ *   The attacker's address slows down; the operator signing in from their own address does not.
+ * - per address: at most `perAddress` failures in the window, whatever the accounts (spraying).
+ * - per account, all addresses together: beyond `perAccount` failures in the window (a guess
+ *   spread over many addresses), only addresses the account signed in from in the last
+ *   `knownAddressDays` may still try.
+ * Unknown emails are counted alike, so the answers do not tell which accounts exist.
+ */
+export const LOGIN_LIMITS = {
+  windowMinutes: 15,
+  freeAttemptsPerAccountAndAddress: 3,
+  firstDelaySeconds: 1,
+  maxDelaySeconds: 15 * 60,
+  perAddress: 20,
+  perAccount: 50,
+  knownAddressDays: 30,
+} as const;
+
+/** The wait before the next attempt after `failures` failures of one (account, address). */
+export function loginDelaySeconds(failures: number): number {
+  const over = failures - LOGIN_LIMITS.freeAttemptsPerAccountAndAddress;
+  if (over < 0) return 0;
+  return Math.min(LOGIN_LIMITS.firstDelaySeconds * 2 ** over, LOGIN_LIMITS.maxDelaySeconds);
+}
+
 /** Failed logins for unknown emails are audited against this id. */
 const NO_USER = '00000000-0000-0000-0000-000000000000';
 /** Verified when the email is unknown, so that failure takes as long as a wrong password. */
 let dummyHash: Promise<string> | undefined;
-const ARGON2ID = 2; // Algorithm.Argon2id: a const enum, which type stripping cannot inline
-function dummy(): Promise<string> {
-  dummyHash ??= hash('not-a-password', { algorithm: ARGON2ID as never, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
-  return dummyHash;
+const dummy = (): Promise<string> => (dummyHash ??= hashPassword('not-a-password'));
+
+/** Refuses a sign-in attempt the limits do not allow yet (RATE_LIMITED); reads in the caller's transaction. */
+async function assertLoginAllowed(em: EntityManager, email: string, ip: string, userId: string): Promise<void> {
+  const tx = em.getTransactionContext();
+  const [counts] = await em.getConnection().execute<Array<{ pair: number; wait_seconds: number | null; address: number; account: number }>>(`
+    WITH last_success AS (
+      SELECT coalesce(max(created_at), '-infinity') AS at FROM audit_log
+       WHERE entity_type = 'user' AND entity_id = ? AND action = 'LOGIN' AND ip = ?
+    ), failures AS (
+      SELECT ip, metadata->>'email' AS email, created_at FROM audit_log
+       WHERE action = 'LOGIN_FAILED' AND created_at > clock_timestamp() - make_interval(mins => ?) AND (ip = ? OR metadata->>'email' = ?)
+    )
+    SELECT count(*) FILTER (WHERE f.email = ? AND f.ip = ? AND f.created_at > s.at)::int AS pair,
+           extract(epoch FROM max(f.created_at) FILTER (WHERE f.email = ? AND f.ip = ? AND f.created_at > s.at) - clock_timestamp())::float8 AS wait_seconds,
+           count(*) FILTER (WHERE f.ip = ?)::int AS address,
+           count(*) FILTER (WHERE f.email = ?)::int AS account
+      FROM failures f, last_success s`,
+  [userId, ip, LOGIN_LIMITS.windowMinutes, ip, email, email, ip, email, ip, ip, email], 'all', tx);
+  const pair = counts?.pair ?? 0;
+  // Seconds left until the last failure is `delay` old (wait_seconds is last failure − now, ≤ 0).
+  const left = Math.ceil(loginDelaySeconds(pair) + (counts?.wait_seconds ?? 0));
+  if (pair > 0 && left > 0) {
+    throw rateLimited(`Too many failed sign-ins for this account from this address. Try again in ${left} second${left === 1 ? '' : 's'}.`);
+  }
+  if ((counts?.address ?? 0) >= LOGIN_LIMITS.perAddress) {
+    throw rateLimited(`Too many failed sign-ins from this address. Try again in ${LOGIN_LIMITS.windowMinutes} minutes.`);
+  }
+  if ((counts?.account ?? 0) >= LOGIN_LIMITS.perAccount) {
+    const [known] = await em.getConnection().execute<Array<{ known: boolean }>>(`
+      SELECT EXISTS (SELECT 1 FROM audit_log WHERE entity_type = 'user' AND entity_id = ? AND action = 'LOGIN' AND ip = ?
+                        AND created_at > now() - make_interval(days => ?)) AS known`, [userId, ip, LOGIN_LIMITS.knownAddressDays], 'all', tx);
+    if (!known?.known) {
+      throw rateLimited(`Too many failed sign-ins for this account. Sign in from an address you used before, or try again in ${LOGIN_LIMITS.windowMinutes} minutes.`);
+    }
+  }
 }
 
 export interface Viewer {
@@ -32,6 +92,9 @@ export interface Viewer {
   readonly permissions: string[];
   readonly sessionId: string;
 }
+
+/** What a bearer token amounts to: a viewer, or the reason a request carrying it is not signed in. */
+export type Authentication = { readonly viewer: Viewer } | { readonly refused: Extract<UnauthenticatedReason, 'token_expired' | 'token_invalid' | 'token_revoked'> };
 
 export interface Session {
   readonly accessToken: string;
@@ -86,7 +149,7 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array; viewers?:
     em.create(RefreshToken, { user, familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt: refreshTokenExpiresAt, ip: client.ip, userAgent: client.userAgent });
     await em.flush();
     const viewer = await loadViewer(em, user.id, familyId);
-    if (!viewer) throw unauthenticated('This account is disabled.');
+    if (!viewer) throw unauthenticated('This account is disabled.', 'account_disabled');
     const access = await issueAccessToken({ userId: user.id, sessionId: familyId }, deps.key);
     return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, refreshTokenExpiresAt, user: viewer };
   }
@@ -96,30 +159,48 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array; viewers?:
     await notifyRevoked(em, { sessionId: familyId });
   }
 
+  /**
+   * The viewer behind a bearer token, or why there is none: the token expired (the client
+   * refreshes), is invalid, or its session ended (logout, reuse, user disabled): sign in.
+   */
+  async function authenticate(accessToken: string): Promise<Authentication> {
+    const check = await checkAccessToken(accessToken, deps.key);
+    if ('refused' in check) return { refused: check.refused };
+    const { userId, sessionId } = check.claims;
+    const load = () => loadViewer(deps.orm.em.fork(), userId, sessionId);
+    const viewer = await (deps.viewers ? deps.viewers.get(userId, sessionId, load) : load());
+    return viewer ? { viewer } : { refused: 'token_revoked' };
+  }
+
   return {
     async login(email: string, password: string, client: ClientInfo): Promise<Session> {
-      const em = deps.orm.em.fork();
       const normalized = email.trim().toLowerCase();
-      const since = new Date(Date.now() - LOGIN_LIMITS.windowMinutes * 60_000);
-      const [counts] = await em.getConnection().execute<Array<{ account: number; address: number }>>(`
-        SELECT count(*) FILTER (WHERE metadata->>'email' = ?)::int AS account, count(*) FILTER (WHERE ip = ?)::int AS address
-          FROM audit_log WHERE action = 'LOGIN_FAILED' AND created_at > ?`, [normalized, client.ip ?? '', since]);
-      if ((counts?.account ?? 0) >= LOGIN_LIMITS.perAccount || (counts?.address ?? 0) >= LOGIN_LIMITS.perAddress) {
-        throw rateLimited(`Too many failed sign-ins. Try again in ${LOGIN_LIMITS.windowMinutes} minutes.`);
-      }
-      const user = await em.findOne(User, { email: normalized });
-      const valid = await verify(user?.passwordHash ?? (await dummy()), password).catch(() => false);
-      if (!user || !valid || user.status !== 'active') {
-        em.create(AuditLog, {
-          actorType: 'user', actorUser: user?.id ?? null, action: 'LOGIN_FAILED', entityType: 'user', entityId: user?.id ?? NO_USER,
-          ip: client.ip, userAgent: client.userAgent, metadata: { email: normalized, reason: !user ? 'unknown email' : !valid ? 'wrong password' : 'disabled' },
-        });
-        await em.flush();
-        throw unauthenticated(user && valid ? 'This account is disabled.' : 'Wrong email or password.');
-      }
-      user.lastLoginAt = new Date();
-      em.create(AuditLog, { actorType: 'user', actorUser: user.id, action: 'LOGIN', entityType: 'user', entityId: user.id, ip: client.ip, userAgent: client.userAgent });
-      return start(em, user, randomUUID(), client);
+      const ip = client.ip ?? '';
+      const outcome = await deps.orm.em.fork().transactional(async (em): Promise<Session | DomainError> => {
+        // Attempts on one (account, address) run one at a time, each seeing the failures before
+        // it: a burst of parallel guesses cannot all pass the check before any is counted.
+        await em.getConnection().execute('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`login:${normalized}:${ip}`], 'all', em.getTransactionContext());
+        const user = await em.findOne(User, { email: normalized });
+        await assertLoginAllowed(em, normalized, ip, user?.id ?? NO_USER);
+        const valid = await verifyPassword(user?.passwordHash ?? (await dummy()), password);
+        if (!user || !valid || user.status !== 'active') {
+          em.create(AuditLog, {
+            // Stamped now, after the password check, not at the transaction's start: the delay
+            // runs from the moment the failure is known.
+            createdAt: new Date(),
+            actorType: 'user', actorUser: user?.id ?? null, action: 'LOGIN_FAILED', entityType: 'user', entityId: user?.id ?? NO_USER,
+            ip: client.ip, userAgent: client.userAgent, metadata: { email: normalized, reason: !user ? 'unknown email' : !valid ? 'wrong password' : 'disabled' },
+          });
+          await em.flush();
+          // Returned, not thrown: the failure must be committed to count.
+          return user && valid ? unauthenticated('This account is disabled.', 'account_disabled') : unauthenticated('Wrong email or password.', 'bad_credentials');
+        }
+        user.lastLoginAt = new Date();
+        em.create(AuditLog, { actorType: 'user', actorUser: user.id, action: 'LOGIN', entityType: 'user', entityId: user.id, ip: client.ip, userAgent: client.userAgent });
+        return start(em, user, randomUUID(), client);
+      });
+      if (outcome instanceof DomainError) throw outcome;
+      return outcome;
     },
 
     /** Exchanges a refresh token for a new pair; the old one is spent. */
@@ -139,7 +220,7 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array; viewers?:
         stored.rotatedAt = new Date();
         return start(em, user, stored.familyId, client);
       });
-      if (outcome === 'ended') throw unauthenticated('The session has ended. Sign in again.');
+      if (outcome === 'ended') throw unauthenticated('The session has ended. Sign in again.', 'session_ended');
       return outcome;
     },
 
@@ -161,12 +242,12 @@ export function createSessions(deps: { orm: MikroORM; key: Uint8Array; viewers?:
       return revoked;
     },
 
+    authenticate,
+
     /** The active user behind a bearer token whose session is still open, or undefined. */
     async viewer(accessToken: string): Promise<Viewer | undefined> {
-      const claims = await verifyAccessToken(accessToken, deps.key);
-      if (!claims) return undefined;
-      const load = () => loadViewer(deps.orm.em.fork(), claims.userId, claims.sessionId);
-      return deps.viewers ? deps.viewers.get(claims.userId, claims.sessionId, load) : load();
+      const outcome = await authenticate(accessToken);
+      return 'viewer' in outcome ? outcome.viewer : undefined;
     },
   };
 }

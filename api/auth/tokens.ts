@@ -3,7 +3,7 @@
  * family) they belong to. Refresh tokens are opaque random strings, stored only as hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -30,20 +30,29 @@ export async function issueAccessToken(claims: AccessClaims, key: Uint8Array, no
   return { token, expiresAt };
 }
 
-/** The claims of a valid, unexpired token; undefined for anything else. */
 /** The token of an `Authorization: Bearer <token>` value (HTTP header or graphql-ws connectionParams). */
 export function bearerToken(authorization: unknown): string | undefined {
   return typeof authorization === 'string' ? /^Bearer (\S+)$/.exec(authorization)?.[1] : undefined;
 }
 
-export async function verifyAccessToken(token: string, key: Uint8Array): Promise<AccessClaims | undefined> {
+/** A token's claims, or why it is refused: expired (refresh it) or invalid (sign in). */
+export type AccessTokenCheck = { readonly claims: AccessClaims } | { readonly refused: 'token_expired' | 'token_invalid' };
+
+export async function checkAccessToken(token: string, key: Uint8Array): Promise<AccessTokenCheck> {
   try {
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
-    return { userId: payload.sub, sessionId: payload.sid };
-  } catch {
-    return undefined;
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return { refused: 'token_invalid' };
+    return { claims: { userId: payload.sub, sessionId: payload.sid } };
+  } catch (error) {
+    // Only a well-signed token past its `exp` is "expired"; jose checks the signature first.
+    return { refused: error instanceof joseErrors.JWTExpired ? 'token_expired' : 'token_invalid' };
   }
+}
+
+/** The claims of a valid, unexpired token; undefined for anything else. */
+export async function verifyAccessToken(token: string, key: Uint8Array): Promise<AccessClaims | undefined> {
+  const check = await checkAccessToken(token, key);
+  return 'claims' in check ? check.claims : undefined;
 }
 
 export function newRefreshToken(): string {

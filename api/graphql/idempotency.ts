@@ -6,6 +6,13 @@
  *
  * Workflow-backed mutations are safe under retries on their own (the key is also the transition
  * id); this layer makes every mutation so, creates and catalogue edits included.
+ *
+ * While the first request runs, its key is reserved by a lease that the holding process renews
+ * every few seconds. A process that dies (SIGKILL, a lost machine) stops renewing, so a retry
+ * takes the key over within LEASE_SECONDS and runs the request again: a lifecycle change then
+ * reaches its workflow with the same transition id and gets the original outcome back. A lease
+ * rather than a session advisory lock, because it survives a PostgreSQL restart and needs no
+ * connection held for the length of the request.
  */
 import { createHash } from 'node:crypto';
 import { print, type DocumentNode, type ExecutionResult, type OperationDefinitionNode } from 'graphql';
@@ -14,8 +21,10 @@ import { conflict, invalidRequest } from '../../domain/errors.ts';
 import type { ResolverContext } from './context.ts';
 
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
-/** A first request that has not stored its result after this long is presumed dead. */
-const IN_PROGRESS_TIMEOUT_SECONDS = 120;
+/** A running request's reservation lasts this long past its last renewal. */
+export const LEASE_SECONDS = 4;
+/** Renewed well before it runs out, so one slow renewal (a busy database) does not lose it. */
+const RENEW_EVERY_MS = 1_000;
 const KEY_PATTERN = /^[\w.:-]{8,200}$/;
 
 export function assertIdempotencyKey(key: string): void {
@@ -53,15 +62,19 @@ export function useIdempotencyKey(): Plugin<ResolverContext> {
       const name = operation.name?.value ?? operation.selectionSet.selections.map((s) => (s.kind === 'Field' ? s.name.value : '…')).join(',');
       const sql = ctx.em.getConnection();
 
-      // Claim the key; an expired or abandoned claim is taken over.
+      // Claim the key; an expired key, or a claim whose holder stopped renewing its lease, is
+      // taken over. A takeover gets a new id, so a late write by a holder presumed dead (and
+      // alive after all) cannot overwrite the new holder's result.
       const claimed = await sql.execute<Array<{ id: string }>>(`
-        INSERT INTO idempotency_keys (key, user_id, operation, request_hash)
-        VALUES (?, ?, ?, ?)
+        INSERT INTO idempotency_keys (key, user_id, operation, request_hash, lease_expires_at)
+        VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))
         ON CONFLICT ON CONSTRAINT uq_idempotency_keys_user_key DO UPDATE
-           SET operation = excluded.operation, request_hash = excluded.request_hash, response = NULL, created_at = now()
+           SET id = gen_random_uuid(), operation = excluded.operation, request_hash = excluded.request_hash, response = NULL,
+               created_at = now(), lease_expires_at = excluded.lease_expires_at
          WHERE idempotency_keys.created_at < now() - make_interval(hours => ?)
-            OR (idempotency_keys.response IS NULL AND idempotency_keys.created_at < now() - make_interval(secs => ?))
-        RETURNING id`, [key, userId, name, requestHash, IDEMPOTENCY_KEY_TTL_HOURS, IN_PROGRESS_TIMEOUT_SECONDS]);
+            OR (idempotency_keys.response IS NULL AND idempotency_keys.request_hash = excluded.request_hash
+                AND coalesce(idempotency_keys.lease_expires_at, '-infinity') < now())
+        RETURNING id`, [key, userId, name, requestHash, LEASE_SECONDS, IDEMPOTENCY_KEY_TTL_HOURS]);
 
       if (claimed.length === 0) {
         const [stored] = await sql.execute<StoredKey[]>(
@@ -76,15 +89,21 @@ export function useIdempotencyKey(): Plugin<ResolverContext> {
       }
 
       const claimId = claimed[0]?.id;
+      const renewal = setInterval(() => {
+        sql.execute('UPDATE idempotency_keys SET lease_expires_at = now() + make_interval(secs => ?) WHERE id = ? AND response IS NULL', [LEASE_SECONDS, claimId])
+          .catch((error: unknown) => ctx.log.warn({ err: error, key }, 'could not renew an Idempotency-Key lease; retrying'));
+      }, RENEW_EVERY_MS);
+      renewal.unref();
       return {
         async onExecuteDone({ result }) {
+          clearInterval(renewal);
           if (!('data' in result) && !('errors' in result)) return;
           const single = result as ExecutionResult;
           if (single.errors?.length) {
             // Refused requests change nothing: release the key so a corrected request may use it.
             await sql.execute('DELETE FROM idempotency_keys WHERE id = ?', [claimId]);
           } else {
-            await sql.execute('UPDATE idempotency_keys SET response = ? WHERE id = ?', [JSON.stringify({ data: single.data }), claimId]);
+            await sql.execute('UPDATE idempotency_keys SET response = ?, lease_expires_at = NULL WHERE id = ?', [JSON.stringify({ data: single.data }), claimId]);
           }
         },
       };

@@ -23,6 +23,13 @@ import { availabilityResolvers } from './resolvers/availability.ts';
 import { automationResolvers } from './resolvers/automation.ts';
 import { auditResolvers } from './resolvers/audit.ts';
 import { systemResolvers } from './resolvers/system.ts';
+import { messagingResolvers } from './resolvers/messaging.ts';
+import { overviewResolvers } from './resolvers/overview.ts';
+import { importResolvers } from './resolvers/imports.ts';
+import { reportResolvers } from './resolvers/reports.ts';
+import { integrationResolvers } from './resolvers/integrations.ts';
+import { conversationResolvers } from './resolvers/conversations.ts';
+import { calendarResolvers } from './resolvers/calendar.ts';
 
 export const SCHEMA_DIR = path.resolve(import.meta.dirname, '../../schema');
 
@@ -51,6 +58,6 @@ const DateTime = new GraphQLScalarType({
 export function buildSchema() {
   return createSchema<ServerContext & ApiContext>({
     typeDefs: loadTypeDefs(),
-    resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers, userResolvers, modelResolvers, clientResolvers, directoryResolvers, realtimeResolvers, actionCenterResolvers, searchResolvers, bookingResolvers, workItemResolvers, paymentResolvers, availabilityResolvers, automationResolvers, auditResolvers, systemResolvers],
+    resolvers: [{ DateTime }, authResolvers, inquiryResolvers, lifecycleResolvers, userResolvers, modelResolvers, clientResolvers, directoryResolvers, realtimeResolvers, actionCenterResolvers, searchResolvers, bookingResolvers, workItemResolvers, paymentResolvers, availabilityResolvers, automationResolvers, auditResolvers, systemResolvers, messagingResolvers, overviewResolvers, importResolvers, reportResolvers, integrationResolvers, conversationResolvers, calendarResolvers],
   });
 }

@@ -26,6 +26,7 @@ export interface ActionItemRow {
   readonly severity_rank: number;
   readonly sla_breached: boolean;
   readonly sla_deadline_at: Date | null;
+  readonly sla_warning_at: Date | null;
   readonly created_at: Date;
   readonly assigned_to: string | null;
   readonly entity_type: string;
@@ -53,6 +54,8 @@ export interface ActionCenterCountsRow {
   readonly total: number;
   readonly breached: number;
   readonly completed_today: number;
+  /** Midnight today, agency time: where completed_today starts. */
+  readonly completed_since: Date;
 }
 
 export interface ActionCenterRead {
@@ -129,12 +132,12 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
   const sql = `
     WITH items AS (
       SELECT 'task' AS kind, t.id, t.ref, t.type, t.subject AS title, t.status, t.priority AS level, ${RANK('t.priority')} AS severity_rank,
-             t.sla_breached, t.sla_deadline_at, t.created_at, t.assigned_to, t.entity_type, t.entity_id
+             t.sla_breached, t.sla_deadline_at, t.sla_warning_at, t.created_at, t.assigned_to, t.entity_type, t.entity_id
         FROM tasks t
        WHERE ${bind(q.includeTasks)}::boolean AND t.status IN (${sqlList(OPEN_TASK_STATUSES)}) AND (t.assigned_to = ${bind(me)} OR t.assigned_to IS NULL)
       UNION ALL
       SELECT 'exception', x.id, x.ref, x.type, x.summary, x.status, x.severity, ${RANK('x.severity')},
-             x.sla_breached, x.sla_deadline_at, x.created_at, x.assigned_to, x.entity_type, x.entity_id
+             x.sla_breached, x.sla_deadline_at, x.sla_warning_at, x.created_at, x.assigned_to, x.entity_type, x.entity_id
         FROM exceptions x
        WHERE ${bind(q.includeExceptions)}::boolean AND x.status IN (${sqlList(OPEN_EXCEPTION_STATUSES)}) AND (x.assigned_to = ${bind(me)} OR x.assigned_to IS NULL)
     ), keyed AS (
@@ -151,7 +154,8 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
              count(*)::int AS total,
              count(*) FILTER (WHERE sla_breached)::int AS breached,
              ((SELECT count(*) FROM tasks WHERE ${bind(q.includeTasks)}::boolean AND assigned_to = ${bind(me)} AND status = 'done' AND completed_at >= (SELECT midnight FROM today))
-              + (SELECT count(*) FROM exceptions WHERE ${bind(q.includeExceptions)}::boolean AND resolved_by = ${bind(me)} AND resolved_at >= (SELECT midnight FROM today)))::int AS completed_today
+              + (SELECT count(*) FROM exceptions WHERE ${bind(q.includeExceptions)}::boolean AND resolved_by = ${bind(me)} AND resolved_at >= (SELECT midnight FROM today)))::int AS completed_today,
+             (SELECT midnight FROM today) AS completed_since
         FROM keyed
     ), ranked AS (
       SELECT keyed.*, row_number() OVER (PARTITION BY grp ORDER BY severity_rank, NOT sla_breached, deadline_key, created_at, id) AS rn
@@ -161,7 +165,7 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
       SELECT ranked.*, count(*) OVER (PARTITION BY grp) > ${bind(q.first)} AS has_more
         FROM ranked WHERE rn <= ${bind(q.first + 1)}
     )
-    SELECT c.*, p.grp, p.kind, p.id, p.ref, p.type, p.title, p.status, p.level, p.severity_rank, p.sla_breached, p.sla_deadline_at,
+    SELECT c.*, p.grp, p.kind, p.id, p.ref, p.type, p.title, p.status, p.level, p.severity_rank, p.sla_breached, p.sla_deadline_at, p.sla_warning_at,
            p.created_at, p.assigned_to, p.entity_type, p.entity_id, p.has_more, p.rn,
            CASE p.grp WHEN 'URGENT' THEN c.urgent WHEN 'HIGH' THEN c.high ELSE c.normal END AS group_count,
            coalesce(b.ref, o.ref) AS entity_ref,
@@ -197,6 +201,8 @@ export async function readActionCenter(em: EntityManager, q: ActionCenterQuery):
   const counts: ActionCenterCountsRow = {
     urgent: first?.urgent ?? 0, high: first?.high ?? 0, normal: first?.normal ?? 0, total: first?.total ?? 0,
     breached: first?.breached ?? 0, completed_today: first?.completed_today ?? 0,
+    // The counts row is an aggregate: always there (the fallback only satisfies the types).
+    completed_since: first?.completed_since ? new Date(first.completed_since) : new Date(),
   };
   const items = rows.filter((r) => r.id && ACTION_GROUPS.includes(r.grp as ActionGroup)) as unknown as ActionItemRow[];
   return { counts, items };

@@ -68,9 +68,17 @@ const PHONE = /^\+?[\d\s().-]{5,}$/;
 /** A statement's bound values (statements.ts): sent as a named prepared statement. */
 class Statement extends Params {}
 
+/** A letter or digit: all that trigram indexes and the full-text parser keep (they drop emoji, ★, €…). */
+const WORDLIKE = /[\p{L}\p{N}]/u;
+
 interface Terms {
   readonly text: string;
   readonly like: string;
+  /**
+   * Emoji or other symbols only ("💎", "★★★"): neither trigrams nor full text see them, so names
+   * and texts match by plain substring (no index can narrow it; such searches are rare and scan).
+   */
+  readonly symbolsOnly: boolean;
   /**
    * Names by word similarity (a near spelling) instead of substring: for text shorter than a
    * trigram (a substring could not use an index), and for the second pass after nothing matched.
@@ -99,11 +107,17 @@ function nameMatcher(t: Terms, column: string, label = 'name'): Matcher {
   return {
     label: t.fuzzy ? 'similar' : label,
     cond: (s) => t.fuzzy ? `${s.bind(t.text)}::text <% ${column}` : `${column} ILIKE ${s.bind(t.like)}`,
-    score: (s) => `coalesce(word_similarity(${s.bind(t.text)}::text, ${column}), 0)`,
+    // Symbols have no trigrams, so no similarity: a substring hit scores as one of middling quality.
+    score: (s) => t.symbolsOnly ? '0.5' : `coalesce(word_similarity(${s.bind(t.text)}::text, ${column}), 0)`,
   };
 }
 
-function textMatcher(t: Terms, tsvector: string): Matcher {
+/**
+ * Words in a text column, by full text on its stored vector; for symbols only (which the vector
+ * does not hold), by substring in the texts the vector is made of.
+ */
+function textMatcher(t: Terms, tsvector: string, texts: string): Matcher {
+  if (t.symbolsOnly) return { label: 'text', cond: (s) => `${texts} ILIKE ${s.bind(t.like)}`, score: () => '0.5' };
   return {
     label: 'text',
     cond: (s) => `${tsvector} @@ websearch_to_tsquery('english', ${s.bind(t.text)}::text)`,
@@ -174,6 +188,12 @@ const TSV = {
   inquiry: 'i.search_vector',
   task: 't.search_vector',
   exception: 'x.search_vector',
+};
+/** The texts each vector is made of (as in that migration), for symbol-only searches. */
+const TEXTS = {
+  inquiry: `concat_ws(' ', i.subject, i.message)`,
+  task: 't.subject',
+  exception: 'x.summary',
 };
 
 /** Wraps a kind's scored candidates: its count and its best `first`. */
@@ -274,17 +294,17 @@ function textBranch(s: Statement, t: Terms, scope: SearchScope, kind: SearchKind
       return scoredRows(s, scope, 'inquiries', 'i',
         `'inquiry' AS kind, i.id, i.ref, coalesce(i.client_name, i.subject, 'Inquiry ' || i.ref) AS title, concat_ws(' • ', i.subject, i.source) AS subtitle,
          i.status, i.client_email AS email, i.client_phone AS phone, i.created_at AS sort_at`,
-        [nameMatcher(t, 'i.client_name'), textMatcher(t, TSV.inquiry), ...contactMatchers(t, scope, 'i.client_email', 'i.client_phone')], true);
+        [nameMatcher(t, 'i.client_name'), textMatcher(t, TSV.inquiry, TEXTS.inquiry), ...contactMatchers(t, scope, 'i.client_email', 'i.client_phone')], true);
     case 'task':
       return scoredRows(s, scope, 'tasks', 't',
         `'task' AS kind, t.id, t.ref, t.subject AS title, concat_ws(' • ', t.type, t.priority) AS subtitle, t.status,
          NULL AS email, NULL AS phone, t.created_at AS sort_at`,
-        [textMatcher(t, TSV.task)], true);
+        [textMatcher(t, TSV.task, TEXTS.task)], true);
     case 'exception':
       return scoredRows(s, scope, 'exceptions', 'x',
         `'exception' AS kind, x.id, x.ref, x.summary AS title, concat_ws(' • ', x.type, x.severity) AS subtitle, x.status,
          NULL AS email, NULL AS phone, x.created_at AS sort_at`,
-        [textMatcher(t, TSV.exception)], true);
+        [textMatcher(t, TSV.exception, TEXTS.exception)], true);
   }
 }
 
@@ -316,9 +336,12 @@ export async function runSearch(em: EntityManager, text: string, scope: SearchSc
     return execute(em, s, branch ? [ranked(s, scope, branch)] : []);
   }
   const digits = PHONE.test(text) ? phoneDigits(text) : '';
-  const terms: Terms = { text, like: `%${escapeLike(text)}%`, fuzzy: text.length < 3, digits: digits.length >= 5 ? digits : null };
+  const symbolsOnly = !WORDLIKE.test(text);
+  // Characters, not UTF-16 units: "💎" is one character (and symbols have no near spellings).
+  const fuzzy = !symbolsOnly && [...text].length < 3;
+  const terms: Terms = { text, like: `%${escapeLike(text)}%`, symbolsOnly, fuzzy, digits: digits.length >= 5 ? digits : null };
   const rows = await execute(em, ...textStatement(terms, scope, scope.kinds));
-  // Near spellings are for names: not for addresses or anything with digits in it.
-  if (rows.length > 0 || terms.fuzzy || /[@\d]/.test(text)) return rows;
+  // Near spellings are for names: not for addresses, symbols or anything with digits in it.
+  if (rows.length > 0 || terms.fuzzy || symbolsOnly || /[@\d]/.test(text)) return rows;
   return execute(em, ...textStatement({ ...terms, fuzzy: true }, scope, scope.kinds.filter((k) => NAMED_KINDS.includes(k))));
 }

@@ -11,7 +11,7 @@
 import { decodeJwt } from 'jose';
 import type { WebSocket } from 'ws';
 import type { Sessions, Viewer } from '../auth/sessions.ts';
-import { bearerToken, verifyAccessToken } from '../auth/tokens.ts';
+import { bearerToken, checkAccessToken } from '../auth/tokens.ts';
 import type { RealtimeHub } from './hub.ts';
 
 export const UNAUTHORIZED = 4401;
@@ -47,9 +47,11 @@ export function createConnectionAuth(deps: { sessions: Sessions; key: Uint8Array
       // Case-insensitive, like the HTTP header it stands for (consoles send their headers pane as is).
       const header = Object.entries(connectionParams ?? {}).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
       const token = bearerToken(header);
-      if (!token) return refuse(socket, 'Unauthorized: send connectionParams.authorization = "Bearer <access token>"');
-      const claims = await verifyAccessToken(token, deps.key);
-      if (!claims) return refuse(socket, 'Unauthorized: the access token is invalid or expired');
+      if (!token) return refuse(socket, 'Unauthorized: missing: send connectionParams.authorization = "Bearer <access token>"');
+      const check = await checkAccessToken(token, deps.key);
+      // The reason code leads, as in UNAUTHENTICATED's extensions.reason: token_expired means refresh.
+      if ('refused' in check) return refuse(socket, `Unauthorized: ${check.refused}: ${check.refused === 'token_expired' ? 'the access token has expired' : 'the access token is not valid'}`);
+      const { claims } = check;
       // Tracked before the session check: a revocation committed meanwhile still closes it.
       const untrack = deps.hub.trackSocket({
         sessionId: claims.sessionId,
@@ -60,7 +62,7 @@ export function createConnectionAuth(deps: { sessions: Sessions; key: Uint8Array
       const viewer = await deps.sessions.viewer(token);
       if (!viewer) {
         untrack();
-        return refuse(socket, 'Unauthorized: the session has ended');
+        return refuse(socket, 'Unauthorized: token_revoked: the session has ended');
       }
       if (socket.readyState !== socket.OPEN) return false;
       const expiresAt = (decodeJwt(token).exp ?? 0) * 1000;

@@ -7,6 +7,9 @@
  * its entity's current row, once per process, not per subscriber. After a lost connection the hub
  * catches up from domain_events (everything committed since shortly before the last event it
  * saw, minus what it already delivered), so a dropped connection loses nothing.
+ *
+ * Rule executions' status changes (db/execution-notices.ts) arrive on their own channel and go,
+ * loaded the same way, to execution subscribers who may read executions (executions.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -15,6 +18,10 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Viewer } from '../auth/sessions.ts';
 import { SESSIONS_CHANNEL } from '../auth/sessions.ts';
 import { CHANGES_CHANNEL, parseChangeNotice } from '../../db/change-log.ts';
+import { EXECUTIONS_CHANNEL, parseExecutionNotice, type ExecutionNotice } from '../../db/execution-notices.ts';
+import {
+  loadExecutionUpdates, mayReadExecutions, noticeKey, recentExecutionNotices, type ExecutionUpdate,
+} from './executions.ts';
 import { audienceOf, loadChanges, type EntityUpdate, type LoadedChange, type UpdateKind } from './changes.ts';
 import { createListener } from './listener.ts';
 import { createStream } from './stream.ts';
@@ -46,6 +53,8 @@ export interface TrackedSocket {
 export interface RealtimeHub {
   /** A live stream of the changes this viewer may see that `filter` selects; ends on return(). */
   subscribe(viewer: Viewer, filter: SubscriptionFilter): AsyncIterableIterator<EntityUpdate>;
+  /** A live stream of the rule executions' status changes `filter` selects, for a viewer who may read executions; ends on return(). */
+  subscribeExecutions(viewer: Viewer, filter: (update: ExecutionUpdate) => boolean): AsyncIterableIterator<ExecutionUpdate>;
   /** Closes the socket when its session or user is revoked (by any API process). */
   trackSocket(socket: TrackedSocket): () => void;
   /** The listener connection's application_name (pg_stat_activity). */
@@ -73,6 +82,8 @@ export function createRealtimeHub(deps: {
   const log = deps.logger.child({ component: 'realtime' });
   const applicationName = `virel-realtime:${process.pid}:${randomUUID().slice(0, 8)}`;
   const subscribers = new Set<Subscriber>();
+  const executionSubscribers = new Set<{ readonly viewer: Viewer; readonly filter: (update: ExecutionUpdate) => boolean; push(update: ExecutionUpdate): void }>();
+  const subscriberCount = () => subscribers.size + executionSubscribers.size;
   const socketsBySession = new Map<string, Set<TrackedSocket>>();
   const socketsByUser = new Map<string, Set<TrackedSocket>>();
 
@@ -87,6 +98,7 @@ export function createRealtimeHub(deps: {
 
   // Arrival order is delivery order: one batch at a time.
   let pending: string[] = [];
+  let pendingExecutions: ExecutionNotice[] = [];
   let draining: Promise<void> | undefined;
   const seen = new Set<string>();
   /** created_at (ms, database clock) of the newest event seen; the catch-up starts before it. */
@@ -119,6 +131,25 @@ export function createRealtimeHub(deps: {
     }
   }
 
+  function deliverExecution(update: ExecutionUpdate) {
+    for (const subscriber of executionSubscribers) {
+      // Permissions are the socket's, as at subscribe time; checked again per update like changes.
+      if (!mayReadExecutions(subscriber.viewer) || !subscriber.filter(update)) continue;
+      subscriber.push(update);
+      metrics.deliveries.inc();
+    }
+  }
+
+  async function processExecutions(client: pg.Client, notices: ExecutionNotice[], source: 'notify' | 'catch_up') {
+    const fresh = notices.filter((n) => !seen.has(noticeKey(n)));
+    for (const update of await loadExecutionUpdates(client, fresh)) {
+      if (seen.has(update.key)) continue;
+      remember({ eventId: update.key, occurredAt: update.occurredAt });
+      metrics.changes.inc({ source });
+      deliverExecution(update);
+    }
+  }
+
   async function processBatch(client: pg.Client, ids: string[], source: 'notify' | 'catch_up') {
     const fresh = ids.filter((id) => !seen.has(id));
     const changes = await loadChanges(client, fresh);
@@ -132,18 +163,22 @@ export function createRealtimeHub(deps: {
 
   function drain() {
     draining ??= (async () => {
-      while (pending.length > 0) {
+      while (pending.length > 0 || pendingExecutions.length > 0) {
         const client = listener.client;
         // Disconnected: what is pending is recovered by the catch-up after reconnecting.
         if (!client) {
           pending = [];
+          pendingExecutions = [];
           break;
         }
         const batch = pending;
+        const executions = pendingExecutions;
         pending = [];
+        pendingExecutions = [];
         for (let attempt = 1; ; attempt++) {
           try {
             await processBatch(client, batch, 'notify');
+            await processExecutions(client, executions, 'notify');
             break;
           } catch (err) {
             // A dropped connection is recovered by the catch-up after reconnecting; anything
@@ -177,6 +212,14 @@ export function createRealtimeHub(deps: {
       if (revoked.userId) closeSockets(socketsByUser.get(revoked.userId));
       return;
     }
+    if (channel === EXECUTIONS_CHANNEL) {
+      const execution = parseExecutionNotice(payload);
+      // Nobody here listens for executions: nothing to load.
+      if (!execution || executionSubscribers.size === 0 || seen.has(noticeKey(execution))) return;
+      pendingExecutions.push(execution);
+      void drain();
+      return;
+    }
     const notice = parseChangeNotice(payload);
     if (!notice || seen.has(notice.eventId)) return;
     pending.push(notice.eventId);
@@ -191,11 +234,15 @@ export function createRealtimeHub(deps: {
     const missed = rows.map((r) => r.id).filter((id) => !seen.has(id));
     if (missed.length > 0) log.info({ missed: missed.length }, 'realtime catch-up after reconnecting');
     for (let i = 0; i < missed.length; i += 500) await processBatch(client, missed.slice(i, i + 500), 'catch_up');
+    if (executionSubscribers.size === 0) return;
+    // Rows keep only their latest status: a catch-up delivers each execution's status as it is now.
+    const executions = (await recentExecutionNotices(client, since)).filter((n) => !seen.has(noticeKey(n)));
+    for (let i = 0; i < executions.length; i += 500) await processExecutions(client, executions.slice(i, i + 500), 'catch_up');
   }
 
   const listener = createListener({
     connectionString: deps.databaseUrl,
-    channels: [CHANGES_CHANNEL, SESSIONS_CHANNEL],
+    channels: [CHANGES_CHANNEL, SESSIONS_CHANNEL, EXECUTIONS_CHANNEL],
     logger: log,
     applicationName,
     backoff: { initialMs: options.initialBackoffMs, maxMs: options.maxBackoffMs },
@@ -235,11 +282,25 @@ export function createRealtimeHub(deps: {
         onOverflow: () => metrics.dropped.inc(),
         onClose: () => {
           subscribers.delete(subscriber);
-          metrics.subscribers.set(subscribers.size);
+          metrics.subscribers.set(subscriberCount());
         },
       });
       subscribers.add(subscriber);
-      metrics.subscribers.set(subscribers.size);
+      metrics.subscribers.set(subscriberCount());
+      return stream;
+    },
+    subscribeExecutions(viewer, filter) {
+      const subscriber = { viewer, filter, push: (update: ExecutionUpdate) => stream.push(update) };
+      const stream = createStream<ExecutionUpdate>({
+        capacity: options.subscriberBuffer,
+        onOverflow: () => metrics.dropped.inc(),
+        onClose: () => {
+          executionSubscribers.delete(subscriber);
+          metrics.subscribers.set(subscriberCount());
+        },
+      });
+      executionSubscribers.add(subscriber);
+      metrics.subscribers.set(subscriberCount());
       return stream;
     },
     trackSocket(socket) {

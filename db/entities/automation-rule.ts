@@ -23,6 +23,10 @@ export const AutomationRule = defineEntity({
     actions: p.json<unknown>(),
     /** Rate limits, max executions. */
     limits: p.json<JsonObject>().nullable(),
+    /** The active version (automation_rule_versions): every save makes a new one. */
+    version: p.integer().default(1),
+    /** Why the engine paused the rule (auto-pause); null when a person set its status. */
+    pausedReason: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     executions: () => p.oneToMany(AutomationExecution).mappedBy('rule'),

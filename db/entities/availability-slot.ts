@@ -15,6 +15,10 @@ export const AvailabilitySlot = defineEntity({
     /** manual, automation, sync */
     source: p.text().nullable().default('manual'),
     confidence: p.decimal().precision(3).scale(2).nullable().defaultRaw('1.0'),
+    /** The calendar import that wrote this `sync` slot (Migration20261130162000_calendar). */
+    calendarImportId: p.uuid().nullable(),
+    /** The imported event (UID and occurrence) this slot stands for. */
+    externalUid: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -36,6 +36,11 @@ export const Booking = defineEntity({
     notesInternal: p.text().nullable(),
     clientConfirmedArrival: p.boolean().default(false),
     expiresAt: timestamptz().nullable(),
+    /**
+     * End plus the model's buffer and the location's travel time: until when a time-holding
+     * booking holds its model. Written by the database (trigger booking_held_until) only.
+     */
+    heldUntil: timestamptz().nullable(),
     confirmedAt: timestamptz().nullable(),
     cancelledAt: timestamptz().nullable(),
     createdAt: createdAt(),

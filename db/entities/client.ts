@@ -13,6 +13,8 @@ export const Client = defineEntity({
     phone: p.text().nullable(),
     /** web, telegram, whatsapp, phone */
     preferredChannel: p.text().nullable(),
+    /** Where Telegram messages reach the client (a chat id, learnt when they write to the bot). */
+    telegramChatId: p.text().nullable(),
     /** e.g. ['vip', 'regular', 'blacklist'] */
     tags: p.array().nullable(),
     createdAt: createdAt(),

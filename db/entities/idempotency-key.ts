@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, uuidPk } from './columns.ts';
+import { createdAt, timestamptz, uuidPk } from './columns.ts';
 
 /** A processed `Idempotency-Key` request and its stored response. */
 export const IdempotencyKey = defineEntity({
@@ -14,6 +14,8 @@ export const IdempotencyKey = defineEntity({
     requestHash: p.text(),
     /** The first result; NULL while the first request is still running. */
     response: p.json<unknown>().nullable(),
+    /** Until when the running first request holds the key; its process renews it (NULL once answered). */
+    leaseExpiresAt: timestamptz().nullable(),
     createdAt: createdAt(),
   },
   uniques: [{ name: 'uq_idempotency_keys_user_key', properties: ['userId', 'key'] }],

@@ -11,6 +11,7 @@ import { Model } from './model.ts';
 import { ModelStats } from './model-stats.ts';
 import { ModelMedia } from './model-media.ts';
 import { ModelService } from './model-service.ts';
+import { ModelLocation } from './model-location.ts';
 import { ModelCategory } from './model-category.ts';
 import { ModelAttribute } from './model-attribute.ts';
 import { Service } from './service.ts';
@@ -28,6 +29,7 @@ import { BookingTimeline } from './booking-timeline.ts';
 import { AvailabilityRule } from './availability-rule.ts';
 import { AvailabilitySlot } from './availability-slot.ts';
 import { AvailabilityMismatch } from './availability-mismatch.ts';
+import { CalendarFeed, CalendarImport } from './calendar.ts';
 import { Task } from './task.ts';
 import { Exception } from './exception.ts';
 import { SlaPolicy } from './sla-policy.ts';
@@ -39,9 +41,17 @@ import { AuditLog } from './audit-log.ts';
 import { DomainEvent } from './domain-event.ts';
 import { AutomationRule } from './automation-rule.ts';
 import { AutomationExecution } from './automation-execution.ts';
+import { AutomationRuleVersion } from './automation-rule-version.ts';
+import { OperatorShift } from './operator-shift.ts';
+import { OperatorCapacity } from './operator-capacity.ts';
 import { EntityTimeline } from './entity-timeline.ts';
 import { RefreshToken } from './refresh-token.ts';
 import { IdempotencyKey } from './idempotency-key.ts';
+import { MessageTemplate, MessageTemplateVersion } from './message-template.ts';
+import { Message } from './message.ts';
+import { IntegrationLog } from './integration-log.ts';
+import { InboundConversation } from './inbound-conversation.ts';
+import { ReconciliationMismatch, ReconciliationReport } from './reconciliation.ts';
 
 export {
   User,
@@ -53,6 +63,7 @@ export {
   ModelStats,
   ModelMedia,
   ModelService,
+  ModelLocation,
   ModelCategory,
   ModelAttribute,
   Service,
@@ -70,6 +81,8 @@ export {
   AvailabilityRule,
   AvailabilitySlot,
   AvailabilityMismatch,
+  CalendarFeed,
+  CalendarImport,
   Task,
   Exception,
   SlaPolicy,
@@ -81,11 +94,23 @@ export {
   DomainEvent,
   AutomationRule,
   AutomationExecution,
+  AutomationRuleVersion,
+  OperatorShift,
+  OperatorCapacity,
   EntityTimeline,
   RefreshToken,
   IdempotencyKey,
+  MessageTemplate,
+  MessageTemplateVersion,
+  Message,
+  ReconciliationReport,
+  ReconciliationMismatch,
+  IntegrationLog,
+  InboundConversation,
 };
+export type { TemplateVariable } from './message-template.ts';
 export type { JsonObject } from './columns.ts';
+export type { MediaVariantRow } from './model-media.ts';
 
 export const entities = [
   User,
@@ -97,6 +122,7 @@ export const entities = [
   ModelStats,
   ModelMedia,
   ModelService,
+  ModelLocation,
   ModelCategory,
   ModelAttribute,
   Service,
@@ -114,6 +140,8 @@ export const entities = [
   AvailabilityRule,
   AvailabilitySlot,
   AvailabilityMismatch,
+  CalendarFeed,
+  CalendarImport,
   Task,
   Exception,
   SlaPolicy,
@@ -125,9 +153,19 @@ export const entities = [
   DomainEvent,
   AutomationRule,
   AutomationExecution,
+  AutomationRuleVersion,
+  OperatorShift,
+  OperatorCapacity,
   EntityTimeline,
   RefreshToken,
   IdempotencyKey,
+  MessageTemplate,
+  MessageTemplateVersion,
+  Message,
+  ReconciliationReport,
+  ReconciliationMismatch,
+  IntegrationLog,
+  InboundConversation,
 ] as const;
 
 /** The row each lifecycle entity type (inquiry, booking, task, exception) lives in. */

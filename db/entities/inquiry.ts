@@ -33,6 +33,8 @@ export const Inquiry = defineEntity({
     requestedTimeFrom: timestamptz().nullable(),
     requestedTimeTo: timestamptz().nullable(),
     depositAmount: money().nullable(),
+    /** none, pending, paid, failed: the deposit asked of the client in awaiting_deposit. */
+    depositStatus: p.text().default('none'),
     assignedTo: () => p.manyToOne(User).nullable().fieldName('assigned_to').deleteRule('no action'),
     /** The booking this inquiry was converted into. */
     booking: () => p.manyToOne(Booking).nullable().fieldName('booking_id').deleteRule('no action'),

@@ -6,14 +6,14 @@ export const Integration = defineEntity({
   tableName: 'integrations',
   properties: {
     id: uuidPk(),
-    /** stripe, telegram_diva, whatsapp, partner_api */
+    /** stripe, telegram, whatsapp, partner_api (lower case, digits, underscores) */
     code: p.text().unique(),
     name: p.text(),
-    /** payment, messaging, calendar, partner */
+    /** The provider kind (domain/integrations.ts): stripe, telegram, whatsapp, smtp, web_form, partner */
     type: p.text(),
-    /** active, disabled, testing */
+    /** active, disabled, testing (received and logged, no effect) */
     status: p.text().default('active'),
-    /** Keys, URLs, tokens, modes. */
+    /** Settings in clear; secrets only under `secrets`, encrypted (platform/secret-box.ts). */
     config: p.json<JsonObject>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

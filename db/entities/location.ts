@@ -15,6 +15,8 @@ export const Location = defineEntity({
     longitude: p.decimal().precision(9).scale(6).nullable(),
     status: p.text().default('active'),
     isPopular: p.boolean().nullable().default(false),
+    /** Travel time out of this location, added to the time a booking here holds its model (minutes). */
+    travelMinutes: p.integer().default(0),
   },
 });
 export type Location = InferEntity<typeof Location>;

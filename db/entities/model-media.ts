@@ -1,6 +1,14 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { createdAt, uuidPk } from './columns.ts';
+import { createdAt, timestamptz, uuidPk } from './columns.ts';
 import { Model } from './model.ts';
+
+/** One rendered size of a photo, as stored in model_media.variants. */
+export interface MediaVariantRow {
+  readonly width: number;
+  readonly height: number;
+  readonly key: string;
+  readonly bytes: number;
+}
 
 export const ModelMedia = defineEntity({
   name: 'ModelMedia',
@@ -16,6 +24,15 @@ export const ModelMedia = defineEntity({
     isPrimary: p.boolean().nullable().default(false),
     isPublic: p.boolean().nullable().default(true),
     sortOrder: p.integer().nullable().default(0),
+    /** uploaded, processing, ready, failed (domain/media.ts); written by the media item's workflow only */
+    status: p.text().default('ready'),
+    contentType: p.text().nullable(),
+    sizeBytes: p.bigint('number').nullable(),
+    originalName: p.text().nullable(),
+    /** The rendered sizes of a photo: [{ width, height, key, bytes }] */
+    variants: p.json<MediaVariantRow[]>().default([]),
+    error: p.text().nullable(),
+    processedAt: timestamptz().nullable(),
     createdAt: createdAt(),
   },
   indexes: [

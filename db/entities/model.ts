@@ -5,6 +5,7 @@ import { createdAt, updatedAt, uuidPk } from './columns.ts';
 import { Location } from './location.ts';
 import { ModelAttribute } from './model-attribute.ts';
 import { ModelCategory } from './model-category.ts';
+import { ModelLocation } from './model-location.ts';
 import { ModelMedia } from './model-media.ts';
 import { ModelService } from './model-service.ts';
 import { ModelStats } from './model-stats.ts';
@@ -27,6 +28,8 @@ export const Model = defineEntity({
     /** Internal rating 0-5. */
     ratingInternal: p.decimal().precision(3).scale(2).nullable(),
     notesInternal: p.text().nullable(),
+    /** Turnaround after each booking before the model can start the next (minutes; held time, issue 14). */
+    bufferMinutes: p.integer().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     stats: () => p.oneToOne(ModelStats).mappedBy('model').nullable(),
@@ -34,6 +37,8 @@ export const Model = defineEntity({
     services: () => p.manyToMany(Service).pivotEntity(() => ModelService),
     categories: () => p.manyToMany(Category).pivotEntity(() => ModelCategory),
     attributeValues: () => p.manyToMany(AttributeValue).pivotEntity(() => ModelAttribute),
+    /** Districts served besides the primary location (matching, availability of a location). */
+    servedLocations: () => p.manyToMany(Location).pivotEntity(() => ModelLocation),
   },
   indexes: [
     { name: 'idx_models_status_visibility', properties: ['status', 'visibility'] },

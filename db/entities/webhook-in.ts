@@ -14,10 +14,19 @@ export const WebhookIn = defineEntity({
     payload: p.json<JsonObject>(),
     receivedAt: timestamptz().defaultRaw('now()'),
     processedAt: timestamptz().nullable(),
-    /** received, processed, failed */
+    /** received, processed, ignored (no effect: duplicate, out of order, not handled), failed */
     status: p.text().default('received'),
     error: p.text().nullable(),
+    /** The provider's event id. */
     idempotencyKey: p.text().nullable(),
+    /** Deliveries to the entity's workflow so far (a worker's delivery loop, the sweep, a reprocess). */
+    attempts: p.integer().default(0),
+    signalledAt: timestamptz().nullable(),
+    /** Until when a worker's delivery loop holds the row (it is signalling it); a dead worker's claim expires. */
+    deliveryClaimedUntil: p.datetime().columnType('timestamptz(3)').nullable(),
+    /** The entity the event was delivered to. */
+    entityType: p.text().nullable(),
+    entityId: p.uuid().nullable(),
   },
   uniques: [{ properties: ['integration', 'idempotencyKey'] }],
   indexes: [

@@ -96,8 +96,8 @@ export function seedDemoCatalogue(em: EntityManager): void {
   em.create(Client, { fullName: 'Emily Stone', email: 'emily.stone@example.com', phone: '+447700900456', preferredChannel: 'web', tags: ['regular'] });
   em.create(Client, { fullName: 'Michael Reed', email: 'michael.reed@example.org', phone: '+447700900789', preferredChannel: 'telegram', tags: [] });
 
-  em.create(Integration, { code: 'stripe', name: 'Stripe', type: 'payment', status: 'testing', config: { mode: 'test', currency: 'GBP' } });
-  em.create(Integration, { code: 'telegram', name: 'Telegram', type: 'messaging', status: 'testing', config: { bot: 'virel_ops_bot' } });
-  em.create(Integration, { code: 'whatsapp', name: 'WhatsApp', type: 'messaging', status: 'testing', config: {} });
+  em.create(Integration, { code: 'stripe', name: 'Stripe', type: 'stripe', status: 'active', config: { mode: 'test', currency: 'GBP' } });
+  em.create(Integration, { code: 'telegram', name: 'Telegram', type: 'telegram', status: 'testing', config: { bot: 'virel_ops_bot' } });
+  em.create(Integration, { code: 'whatsapp', name: 'WhatsApp', type: 'whatsapp', status: 'testing', config: {} });
   em.create(Integration, { code: 'partner_api', name: 'Partner API', type: 'partner', status: 'active', config: {} });
 }

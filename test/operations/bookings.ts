@@ -1,5 +1,6 @@
 /** Booking and inquiry (edit, match, convert) operations for the role × operation matrix. */
 import { demoReferences } from '../support/lifecycles.ts';
+import { freshModel } from '../support/models.ts';
 import type { TestPlatform } from '../support/platform.ts';
 import { countOf, freshInquiry, type MatrixOperation } from '../support/role-matrix.ts';
 
@@ -32,6 +33,14 @@ export async function freshBooking(platform: TestPlatform, extra: Record<string,
   );
   const id = created.data?.createBooking.booking.id;
   if (!id) throw new Error(`could not create a booking: ${JSON.stringify(created.errors)}`);
+  return id;
+}
+
+/** A fresh unassigned booking sent to the client (pending), of a model of its own (pending holds the model's time). */
+export async function pendingBooking(platform: TestPlatform): Promise<string> {
+  const id = await freshBooking(platform, { modelId: (await freshModel(platform)).id });
+  const moved = await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: booking, id: $id }, to: "pending" }) { to } }', { id });
+  if (moved.errors) throw new Error(`could not move the booking: ${JSON.stringify(moved.errors)}`);
   return id;
 }
 
@@ -69,6 +78,11 @@ export const BOOKING_OPERATIONS: MatrixOperation[] = [
   {
     field: 'Mutation.rescheduleBooking', permission: 'bookings.write', setup: booking, state: changesOf,
     document: 'mutation ($id: ID!) { rescheduleBooking(id: $id, startAt: "2031-01-01T18:00:00Z", endAt: "2031-01-01T20:00:00Z") { booking { id } } }',
+  },
+  {
+    field: 'Mutation.confirmClientArrival', permission: 'bookings.write', state: changesOf,
+    setup: async (platform) => ({ id: await pendingBooking(platform) }),
+    document: 'mutation ($id: ID!) { confirmClientArrival(id: $id, note: "matrix call") { booking { id clientConfirmedArrival } } }',
   },
   {
     field: 'Mutation.addBookingService', permission: 'bookings.write', state: changesOf,

@@ -42,6 +42,11 @@ const linkCounts = (platform: TestPlatform, vars: Vars) => rows(platform, `
 
 const MODEL_OPERATIONS: MatrixOperation[] = [
   { field: 'Query.models', permission: 'models.read', document: '{ models(first: 2, status: active) { edges { node { id media { id } services { id } } } } }' },
+  {
+    field: 'Query.modelMedia', permission: 'models.read',
+    setup: async (platform) => { const modelId = await freshModel(platform); return { id: await freshMedia(platform, modelId) }; },
+    document: 'query ($id: ID!) { modelMedia(id: $id) { id status contentType sizeBytes originalName error processedAt variants { width url } } }',
+  },
   { field: 'Query.model', permission: 'models.read', setup: model, document: 'query ($id: ID!) { model(id: $id) { id primaryLocation { id } } }' },
   {
     field: 'Mutation.createModel', permission: 'models.write',
@@ -85,6 +90,12 @@ const MODEL_OPERATIONS: MatrixOperation[] = [
     field: 'Mutation.setModelServices', permission: 'models.write', state: linkCounts,
     setup: async (platform) => ({ modelId: await freshModel(platform), ids: [await firstId(platform, 'services')] }),
     document: 'mutation ($modelId: ID!, $ids: [ID!]!) { setModelServices(modelId: $modelId, serviceIds: $ids) { services { id } } }',
+  },
+  {
+    field: 'Mutation.setModelServedLocations', permission: 'models.write',
+    state: (platform, vars) => rows(platform, 'SELECT location_id FROM model_locations WHERE model_id = ?', [vars.modelId]),
+    setup: async (platform) => ({ modelId: await freshModel(platform), ids: [await firstId(platform, 'locations')] }),
+    document: 'mutation ($modelId: ID!, $ids: [ID!]!) { setModelServedLocations(modelId: $modelId, locationIds: $ids) { servedLocations { id } } }',
   },
   {
     field: 'Mutation.setModelCategories', permission: 'models.write', state: linkCounts,

@@ -7,6 +7,12 @@ import { WORK_ITEM_OPERATIONS } from './work-items.ts';
 import { OPERATIONS_OPERATIONS } from './operations.ts';
 import { USER_OPERATIONS } from './users.ts';
 import { CATALOG_OPERATIONS } from './catalog.ts';
+import { MESSAGING_OPERATIONS } from './messaging.ts';
+import { PAYMENT_OPERATIONS } from './payments.ts';
+import { IMPORT_OPERATIONS } from './imports.ts';
+import { REPORT_OPERATIONS } from './reports.ts';
+import { INTEGRATION_OPERATIONS } from './integrations.ts';
+import { CALENDAR_OPERATIONS } from './calendar.ts';
 
 export const ALL_OPERATIONS: MatrixOperation[] = [
   ...INQUIRY_OPERATIONS,
@@ -16,4 +22,10 @@ export const ALL_OPERATIONS: MatrixOperation[] = [
   ...OPERATIONS_OPERATIONS,
   ...USER_OPERATIONS,
   ...CATALOG_OPERATIONS,
+  ...MESSAGING_OPERATIONS,
+  ...PAYMENT_OPERATIONS,
+  ...IMPORT_OPERATIONS,
+  ...REPORT_OPERATIONS,
+  ...INTEGRATION_OPERATIONS,
+  ...CALENDAR_OPERATIONS,
 ];

@@ -26,4 +26,13 @@ export const INQUIRY_OPERATIONS: MatrixOperation[] = [
     field: 'Mutation.addNote', permission: 'inquiries.write', setup: subject, state: changesOf,
     document: 'mutation ($id: ID!) { addNote(input: { entity: { type: inquiry, id: $id }, text: "matrix" }) { entityId } }',
   },
+  {
+    field: 'Mutation.replyToInquiry', permission: 'inquiries.write',
+    setup: async (platform) => {
+      const created = await platform.gql<{ createInquiry: { inquiry: { id: string } } }>('mutation { createInquiry(input: { source: web, clientName: "Matrix reply", clientEmail: "matrix.reply@example.com" }) { inquiry { id } } }');
+      return { id: created.data!.createInquiry.inquiry.id };
+    },
+    state: (platform, vars) => countOf(platform, `SELECT count(*) AS n FROM messages WHERE subject_id = ?`, [vars.id]),
+    document: 'mutation ($id: ID!) { replyToInquiry(id: $id, text: "Hello from the matrix") { id status } }',
+  },
 ];

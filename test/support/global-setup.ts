@@ -1,6 +1,6 @@
 /**
  * Starts the real servers the integration tests share (launcher/scratch-servers.ts): a private
- * PostgreSQL and the official Temporal CLI dev server on free loopback ports, migrated and
+ * PostgreSQL, the official Temporal CLI dev server and localstripe on free loopback ports, migrated and
  * seeded. Their addresses reach tests via environment variables. VIREL_TEST_SERVERS=none skips
  * them (`npm run test:workflows`).
  */
@@ -14,5 +14,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATA_DIR = servers.dataDir;
   process.env.TEST_DATABASE_URL = servers.databaseUrl;
   process.env.TEST_TEMPORAL_ADDRESS = servers.temporalAddress;
+  process.env.TEST_STRIPE_URL = servers.stripeUrl;
   (globalThis as { __virelServers?: unknown }).__virelServers = servers;
 }

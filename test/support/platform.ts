@@ -9,11 +9,32 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { buildApp } from '../../api/app.ts';
 import { openOrm } from '../../db/orm.ts';
 import type { DemoCredential } from '../../db/seed/demo-data.ts';
-import { createLogger } from '../../platform/logger.ts';
+import { loadConfig, type FilesConfig, type MessagingConfig } from '../../platform/config.ts';
+import { createLogger, type Logger } from '../../platform/logger.ts';
+import { createStripe, type Stripe } from '../../platform/stripe.ts';
 import { startWorkers, type RunningWorkers } from '../../worker/run.ts';
 
 /** Signs the access tokens of the API the tests run. */
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
+/** The Stripe webhook endpoint secret of the API the tests run. */
+export const TEST_WEBHOOK_SECRET = 'whsec_test_virel_payments';
+
+/**
+ * The environment that points the platform's Stripe SDK at the tests' localstripe (also what
+ * the tests' child processes get).
+ */
+export function testStripeEnv(): Record<string, string> {
+  const url = new URL(process.env.TEST_STRIPE_URL ?? 'http://127.0.0.1:1');
+  return {
+    STRIPE_SECRET_KEY: 'sk_test_localstripe', STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    STRIPE_API_HOST: url.hostname, STRIPE_API_PORT: url.port, STRIPE_API_PROTOCOL: 'http',
+  };
+}
+
+/** The tests' Stripe client (the SDK, against localstripe), built as the platform builds its own. */
+export function testStripe(): Stripe {
+  return createStripe(loadConfig(testStripeEnv()).stripe) as Stripe;
+}
 
 export function testEnv() {
   const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -57,8 +78,38 @@ export function sqlOf(orm: MikroORM): TestPlatform['sql'] {
 
 const silent = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', service: 'test' });
 
-export async function startTestPlatform(options: { worker?: boolean } = {}): Promise<TestPlatform> {
+/**
+ * Messaging with no channel configured (no SMTP host, Telegram or WhatsApp token, webhook
+ * signing key): a delivery fails at once, without retries, naming the missing setting. Tests of
+ * the channels themselves pass real servers and stand-ins instead (test/messaging.test.ts).
+ */
+export const UNCONFIGURED_MESSAGING: MessagingConfig = { ...loadConfig({}).messaging, webhooks: { signingSecret: undefined, timeoutMs: 1000 } };
+
+/**
+ * `temporalUiUrl`: where the web app links workflows (the Temporal UI), as TEMPORAL_UI_URL does.
+ * `automation`: the worker also runs the automation outbox dispatcher (a fast sweep). Off by
+ * default, so suites that do not exercise automation see no rule acting on their entities.
+ * `schedules`: the worker creates the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep).
+ */
+/** The file store of the tests' API and worker: a folder of the test data directory. */
+export function testFiles(overrides: Partial<FilesConfig> = {}): FilesConfig {
+  return { ...loadConfig({}).files, storageDir: path.join(testEnv().dataDir, 'files'), ...overrides };
+}
+
+/**
+ * `files`: upload limits (and folder) other than testFiles()' defaults.
+ * `calendarImportAllowHosts`: CALENDAR_IMPORT_ALLOW_HOSTS as the API and worker read it (e.g. the
+ * tests' loopback calendar server, `127.0.0.1:<port>`); absent: none, as in production by default.
+ * `workerLogger`: where the worker logs (silent unless given).
+ */
+export async function startTestPlatform(options: {
+  worker?: boolean; messaging?: MessagingConfig; temporalUiUrl?: string; automation?: boolean; schedules?: boolean; files?: Partial<FilesConfig>;
+  calendarImportAllowHosts?: string; workerLogger?: Logger;
+} = {}): Promise<TestPlatform> {
   const env = testEnv();
+  const files = testFiles(options.files);
+  // Read through the platform's own configuration, as the processes read the variable.
+  const { outbound } = loadConfig({ CALENDAR_IMPORT_ALLOW_HOSTS: options.calendarImportAllowHosts ?? '' });
   const orm = await openOrm(env.databaseUrl);
   const connection = await Connection.connect({ address: env.temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -69,10 +120,22 @@ export async function startTestPlatform(options: { worker?: boolean } = {}): Pro
       temporalAddress: env.temporalAddress,
       namespace: 'default',
       metricsAddress: undefined,
-      logger: silent,
+      logger: options.workerLogger ?? silent,
+      messaging: options.messaging ?? UNCONFIGURED_MESSAGING,
+      automation: { dispatcher: options.automation === true, sweepMs: 250 },
+      // Stored Stripe webhooks are delivered by workers (the API only acknowledges them).
+      webhookDelivery: true,
+      stripe: loadConfig(testStripeEnv()).stripe,
+      // The Schedules fire on their own every minute; tests that need them trigger them.
+      schedules: options.schedules ? { sweepEverySeconds: 3600, reconcileEveryMinutes: 600, calendarImportEveryMinutes: 600, mismatchSweepEverySeconds: 3600 } : false,
+      files,
+      outbound,
     });
   }
-  const app = buildApp({ orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false, jwtSecret: TEST_JWT_SECRET });
+  const app = buildApp({
+    orm, temporal, temporalAddress: env.temporalAddress, namespace: 'default', logger: silent, production: false, jwtSecret: TEST_JWT_SECRET,
+    temporalUiUrl: options.temporalUiUrl, stripeWebhook: { secret: TEST_WEBHOOK_SECRET, toleranceSeconds: 300 }, files, outbound,
+  });
   const url = await app.start('127.0.0.1', 0);
   const post = async (query: string, variables: Record<string, unknown> | undefined, headers: Record<string, string>) => {
     const response = await fetch(`${url}/graphql`, {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { rescheduleUpdate } from '../../workflows/booking/messages.ts';
+import { confirmArrivalUpdate, rescheduleUpdate } from '../../workflows/booking/messages.ts';
 import { addNoteUpdate, transitionUpdate, upcomingTimersQuery } from '../../workflows/lifecycle/messages.ts';
 import { HOUR, MINUTE, refusal, settle, snapshot, startWorkflowHarness, system, transition, until, type WorkflowHarness } from './harness.ts';
 
@@ -151,6 +151,24 @@ describe('booking timers', () => {
     const [approaching] = h.store.callsOf('recordEvent', booking.id);
     expect(approaching?.input.payload).toMatchObject({ start_at: new Date(later).toISOString() });
     expect(approaching?.serverMs).toBeGreaterThanOrEqual(later - 30 * MINUTE);
+  });
+});
+
+describe('the client\'s arrival confirmation', () => {
+  test('refused on a draft; once confirmed, a fact the approaching event carries; a second confirmation reaches no store', async () => {
+    const startAt = (await h.now()) + 2 * HOUR;
+    const { handle, booking } = await h.startBooking({ startAt: new Date(startAt).toISOString(), endAt: new Date(startAt + HOUR).toISOString() });
+    const early = await refusal(handle.executeUpdate(confirmArrivalUpdate, { args: [{ transitionId: randomUUID(), actor: system }] }));
+    expect(early).toMatchObject({ type: 'VALIDATION' });
+    await transition(handle, 'pending');
+    await transition(handle, 'confirmed');
+    const first = await handle.executeUpdate(confirmArrivalUpdate, { args: [{ transitionId: randomUUID(), actor: system, note: 'called' }] });
+    const again = await handle.executeUpdate(confirmArrivalUpdate, { args: [{ transitionId: randomUUID(), actor: system }] });
+    expect([first.duplicate, again.duplicate]).toEqual([false, true]);
+    expect(h.store.callsOf('confirmArrival', booking.id).map((c) => c.input)).toEqual([expect.objectContaining({ bookingId: booking.id, note: 'called' })]);
+    await h.env.sleep('91m');
+    await until(() => h.store.events(booking.id).includes('booking.approaching'), 'booking.approaching');
+    expect(h.store.callsOf('recordEvent', booking.id)[0]?.input.payload).toMatchObject({ client_confirmed_arrival: true });
   });
 });
 

@@ -194,14 +194,16 @@ export class FakeStore {
       }),
       amendBooking: (input) => this.record('amendBooking', input.bookingId, input, () => undefined),
       rescheduleBooking: (input) => this.record('rescheduleBooking', input.bookingId, input, () => undefined),
+      confirmArrival: (input) => this.record('confirmArrival', input.bookingId, input, () => undefined),
       recordTaskCreated: (input) => this.record('recordTaskCreated', input.task.id, input, () =>
         this.workItem('task', input.task.id, input.task.type, input.task.priority, input.task, input.task.assigneeId ?? null, input.at)),
       recordExceptionCreated: (input) => this.record('recordExceptionCreated', input.exception.id, input, () =>
         this.workItem('exception', input.exception.id, input.exception.type, input.exception.severity, input.exception, input.exception.assigneeId ?? null, input.at)),
       markSlaBreached: (input) => this.record('markSlaBreached', input.id, input, (): SlaBreachOutcome => {
         const row = this.rows.get(input.id);
+        const previousAssigneeId = row?.assigneeId ?? null;
         if (row) row.assigneeId = FAKE_OPS_MANAGER;
-        return { alreadyApplied: false, assigneeId: FAKE_OPS_MANAGER, level: 'critical', openException: (input.escalation.create_exception as { type: string; severity: string } | undefined) ?? null };
+        return { alreadyApplied: false, assigneeId: FAKE_OPS_MANAGER, previousAssigneeId, level: 'critical', openException: (input.escalation.create_exception as { type: string; severity: string } | undefined) ?? null };
       }),
       applyTransition: (input) => this.record('applyTransition', input.entityId, input, (): ChangeOutcome => {
         const earlier = this.alreadyCommitted(input.entityId, input.transitionId);
@@ -346,11 +348,11 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
 
 /** A transition Update, as the API sends it (a fresh transition id unless given). */
 export function transition(
-  handle: WorkflowHandle, to: LifecycleStatus, options: { transitionId?: string; data?: Record<string, unknown>; actor?: Actor; updateId?: string } = {},
+  handle: WorkflowHandle, to: LifecycleStatus, options: { transitionId?: string; data?: Record<string, unknown>; actor?: Actor; updateId?: string; reason?: string } = {},
 ): Promise<TransitionResult> {
   return handle.executeUpdate(transitionUpdate, {
     ...(options.updateId ? { updateId: options.updateId } : {}),
-    args: [{ to, transitionId: options.transitionId ?? randomUUID(), actor: options.actor ?? system, data: options.data }],
+    args: [{ to, transitionId: options.transitionId ?? randomUUID(), actor: options.actor ?? system, data: options.data, reason: options.reason }],
   });
 }
 

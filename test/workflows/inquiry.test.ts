@@ -42,6 +42,22 @@ describe('inquiry transitions', () => {
     expect(h.store.callsOf('applyTransition', created.entityId).map((c) => c.input.to)).toEqual(['qualified', 'awaiting_client', 'awaiting_deposit']);
     expect((await snapshot(handle)).facts).toMatchObject({ depositAmount: '120.00' });
   });
+
+  test('lost and spam need a reason (closedReason, or the change\'s reason), recorded as closedReason', async () => {
+    const spam = await h.startInquiry();
+    expect(await refusal(transition(spam.handle, 'spam'))).toMatchObject({ type: 'VALIDATION', details: { entityType: 'inquiry', to: 'spam', field: 'closedReason' } });
+    expect(await refusal(transition(spam.handle, 'spam', { reason: '   ' }))).toMatchObject({ type: 'VALIDATION', details: { field: 'closedReason' } });
+    expect(h.store.callsOf('applyTransition', spam.created.entityId)).toEqual([]);
+    await transition(spam.handle, 'spam', { reason: 'bulk promotional message' });
+    expect(h.store.callsOf('applyTransition', spam.created.entityId)[0]?.input).toMatchObject({ to: 'spam', data: { closedReason: 'bulk promotional message' } });
+
+    const lost = await h.startInquiry();
+    await transition(lost.handle, 'qualified');
+    expect(await refusal(transition(lost.handle, 'lost'))).toMatchObject({ type: 'VALIDATION', details: { to: 'lost', field: 'closedReason' } });
+    await transition(lost.handle, 'lost', { reason: 'ignored', data: { closedReason: 'chose another agency' } });
+    expect(h.store.callsOf('applyTransition', lost.created.entityId).at(-1)?.input).toMatchObject({ to: 'lost', data: { closedReason: 'chose another agency' } });
+    expect((await snapshot(lost.handle)).status).toBe('lost');
+  });
 });
 
 describe('deposit reminder', () => {
@@ -83,7 +99,8 @@ describe('conversion', () => {
     const result = await handle.executeUpdate(convertToBookingUpdate, { args: [request] });
     expect(result).toMatchObject({ inquiryId: created.entityId, duplicate: false, bookingWorkflowId: `booking:${result.bookingId}` });
     const [booking] = h.store.callsOf('recordBookingCreated', result.bookingId);
-    expect(booking?.input.booking).toMatchObject({ inquiryId: created.entityId, clientId: 'client-1', priceTotal: '500.00' });
+    // The deposit the inquiry asked for becomes the booking's.
+    expect(booking?.input.booking).toMatchObject({ inquiryId: created.entityId, clientId: 'client-1', priceTotal: '500.00', depositRequired: '120.00' });
     expect(h.store.callsOf('applyTransition', created.entityId).at(-1)?.input).toMatchObject({ from: 'awaiting_deposit', to: 'converted', data: { bookingId: result.bookingId } });
     // The reminder is moot; only the close timer is left.
     expect((await handle.query(upcomingTimersQuery)).map((t) => t.name)).toEqual(['close']);

@@ -79,7 +79,8 @@ describe('task SLA', () => {
     // The escalation's exception: its own lifecycle, about this task.
     await until(() => h.store.calls.some((c) => c.name === 'recordExceptionCreated' && (c.input.exception as { entityId: string }).entityId === created.entityId), 'the escalation exception');
     const exception = h.store.calls.find((c) => c.name === 'recordExceptionCreated' && (c.input.exception as { entityId: string }).entityId === created.entityId);
-    expect(exception?.input.exception).toMatchObject({ type: 'sla_breach', severity: 'high', entityType: 'task' });
+    // Owned by the operator who owned the task when it breached (the task went to an ops manager).
+    expect(exception?.input.exception).toMatchObject({ type: 'sla_breach', severity: 'high', entityType: 'task', assigneeId: 'operator-1' });
     const state = await snapshot(handle);
     expect(state).toMatchObject({ status: 'open', assigneeId: FAKE_OPS_MANAGER, facts: { slaBreached: true, level: 'critical' } });
     // Breached: no SLA timer is left, and a later sleep breaches nothing twice.
@@ -87,6 +88,14 @@ describe('task SLA', () => {
     await h.env.sleep('1h');
     await settle();
     expect(h.store.callsOf('markSlaBreached', created.entityId)).toHaveLength(1);
+  });
+
+  test('the exception of an unassigned task\'s breach goes to the ops manager it was escalated to', async () => {
+    const { created } = await h.startTask({ priority: 'high' });
+    await h.env.sleep(`${FAKE_SLA.deadlineMinutes + 1}m`);
+    const opened = () => h.store.calls.find((c) => c.name === 'recordExceptionCreated' && (c.input.exception as { entityId: string }).entityId === created.entityId);
+    await until(() => !!opened(), 'the escalation exception');
+    expect(opened()?.input.exception).toMatchObject({ type: 'sla_breach', assigneeId: FAKE_OPS_MANAGER });
   });
 
   test('a task finished before its deadline is never warned or breached', async () => {

@@ -5,7 +5,8 @@
  */
 import { continueAsNew, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import {
-  APPROACHING_MINUTES, AWAITING_CONFIRMATION_STATUSES, DEFAULT_HOLD_MINUTES, RUNNING_STATUSES, SCHEDULED_STATUSES, amendmentProblem, rescheduleProblem,
+  APPROACHING_MINUTES, AWAITING_CONFIRMATION_STATUSES, DEFAULT_HOLD_MINUTES, RUNNING_STATUSES, SCHEDULED_STATUSES, amendmentProblem, arrivalConfirmationProblem,
+  rescheduleProblem,
 } from '../../domain/booking.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { bookingLifecycle as lifecycle, type BookingStatus } from '../../domain/lifecycles.ts';
@@ -13,8 +14,9 @@ import { toFailure } from '../failures.ts';
 import { type LifecycleMachine, activity, type LifecycleDefinition, type TimerSpec } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE, SA_MODEL } from '../search-attributes.ts';
-import { amendUpdate, bookingCreatedSignal, rescheduleUpdate, type BookingFacts, type BookingWorkflowInput } from './messages.ts';
+import { amendUpdate, bookingCreatedSignal, confirmArrivalUpdate, rescheduleUpdate, type BookingFacts, type BookingWorkflowInput } from './messages.ts';
 import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
+import { registerPaymentHandlers } from './payments.ts';
 
 
 const MINUTE = 60_000;
@@ -98,9 +100,32 @@ function registerAmend(machine: BookingMachine): void {
   );
 }
 
+function registerArrivalConfirmation(machine: BookingMachine): void {
+  setHandler(
+    confirmArrivalUpdate,
+    (request) =>
+      machine.change(request.transitionId, async () => {
+        // Already confirmed (by another request): nothing to record again.
+        if (machine.state.facts.clientConfirmedArrival) return true;
+        const { transitionId, actor, note } = request;
+        await activity(() => storeWrites.confirmArrival({ bookingId: machine.state.entityId, transitionId, actor, note }));
+        machine.adoptFacts({ clientConfirmedArrival: true });
+        return false;
+      }),
+    {
+      validator: (_request) => {
+        const problem = arrivalConfirmationProblem(machine.state.status);
+        if (problem) throw toFailure(new DomainError('VALIDATION', `Cannot confirm the client's arrival: ${problem.message}.`, { field: problem.field, status: machine.state.status }));
+      },
+    },
+  );
+}
+
 function registerBookingHandlers(machine: BookingMachine): void {
   registerReschedule(machine);
   registerAmend(machine);
+  registerArrivalConfirmation(machine);
+  registerPaymentHandlers(machine);
 }
 
 function registerReschedule(machine: BookingMachine): void {

@@ -2,10 +2,10 @@
  * The inquiry lifecycle's contract: its input and its own messages (beside the shared ones in
  * lifecycle/messages.ts). The API imports this module, never the workflow's internals.
  */
-import { defineUpdate } from '@temporalio/workflow';
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { InquirySource, Priority } from '../../domain/inquiry.ts';
 import type { InquiryStatus } from '../../domain/lifecycles.ts';
-import type { NewBooking } from '../booking/messages.ts';
+import type { KnownPayment, NewBooking } from '../booking/messages.ts';
 import type { LifecycleInput } from '../lifecycle/entity-workflow.ts';
 import type { Actor } from '../lifecycle/messages.ts';
 
@@ -40,6 +40,10 @@ export type InquiryFacts = {
   /** Decimal string, e.g. "100.00": set on the way to awaiting_deposit. */
   readonly depositAmount?: string | null;
   readonly closedReason?: string;
+  /** none, pending, paid, failed: the deposit asked of the client in awaiting_deposit (workflows/inquiry/deposits.ts). */
+  readonly depositStatus?: string;
+  /** The inquiry's deposit payments by our payment id. */
+  readonly payments?: Readonly<Record<string, KnownPayment>>;
   /** The booking it was converted into (fixed before the booking's workflow starts). */
   readonly bookingId?: string;
   readonly bookingRef?: string;
@@ -66,3 +70,21 @@ export interface ConvertToBookingResult {
  * the inquiry to `converted`. One request, both entities; a retry changes nothing twice.
  */
 export const convertToBookingUpdate = defineUpdate<ConvertToBookingResult, [ConvertToBookingRequest]>('convertToBooking');
+
+/** A client's later message on an open inquiry, stored by the inbound channel (services/inbound.ts). */
+export interface ClientReply {
+  /** The stored inbound message (messages.id): the reply's identity, so a second delivery changes nothing. */
+  readonly messageId: string;
+  /** web, telegram, whatsapp, partner */
+  readonly channel: string;
+  /** The first characters of the text, for the timeline and the event. */
+  readonly excerpt: string;
+  readonly receivedAt: string;
+}
+
+/**
+ * The client wrote again: a timeline entry and `inquiry.client_replied`; an inquiry that was
+ * waiting for the client (awaiting_client) gets a task for its operator, so the reply shows in
+ * their Action Center. A Signal: the channel that delivers it waits for no answer.
+ */
+export const clientRepliedSignal = defineSignal<[ClientReply]>('clientReplied');

@@ -6,6 +6,8 @@
 import { ParentClosePolicy, condition, continueAsNew, setHandler, startChild, uuid4, workflowInfo } from '@temporalio/workflow';
 import { newBookingProblem } from '../../domain/booking.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { REASON_REQUIRED_TO, closingReason } from '../../domain/guards.ts';
+import { convertedDeposit } from '../../domain/inquiry.ts';
 import { inquiryLifecycle as lifecycle, type InquiryStatus } from '../../domain/lifecycles.ts';
 import { assertTransition } from '../../domain/transitions.ts';
 import { bookingCreatedSignal, bookingWorkflowId, bookingWorkflowType, type BookingWorkflowInput } from '../booking/messages.ts';
@@ -13,17 +15,25 @@ import { toFailure } from '../failures.ts';
 import type { LifecycleDefinition, LifecycleMachine } from '../lifecycle/core.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_BOOKING_START, SA_ENTITY_TYPE } from '../search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
+import { LIFECYCLE_WORKFLOW_TASK_TIMEOUT, WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import { convertToBookingUpdate, type ConvertToBookingResult, type InquiryFacts, type InquiryWorkflowInput } from './messages.ts';
 import { notificationEvents, storeWrites } from '../lifecycle/store.ts';
+import { registerClientReplies } from './client-replies.ts';
+import { registerInquiryDeposits } from './deposits.ts';
 
 
 export const DEPOSIT_REMINDER_MS = 2 * 60 * 60 * 1000;
 
 const definition: LifecycleDefinition<InquiryStatus, InquiryFacts> = {
   lifecycle,
+  transitionFacts(_from, to, _state, request) {
+    // lost / spam record why (the guard has made sure there is a reason): closedReason or the reason.
+    const closedReason = REASON_REQUIRED_TO.inquiry.includes(to) ? closingReason(request.data, request.reason) : undefined;
+    return closedReason ? { closedReason } : {};
+  },
   timers(state) {
-    if (state.status !== 'awaiting_deposit') return [];
+    // A paid deposit needs no reminder: the inquiry waits for its conversion now.
+    if (state.status !== 'awaiting_deposit' || state.facts.depositStatus === 'paid') return [];
     return [{ name: 'deposit_reminder', at: Date.parse(state.statusSince) + DEPOSIT_REMINDER_MS, description: 'deposit reminder (2 h without a deposit)' }];
   },
   async onTimer(timer, machine) {
@@ -56,7 +66,7 @@ function registerConversion(machine: LifecycleMachine<InquiryStatus, InquiryFact
         if (!clientId) throw toFailure(new DomainError('VALIDATION', 'The inquiry has no client: give booking.clientId.', { field: 'booking.clientId' }));
         machine.adoptFacts({ bookingId });
         const bookingInput: BookingWorkflowInput = {
-          booking: { ...request.booking, id: bookingId, inquiryId, clientId },
+          booking: { ...request.booking, id: bookingId, inquiryId, clientId, depositRequired: convertedDeposit(request.booking.depositRequired, machine.state.facts.depositAmount) },
           actor: request.actor,
           requestId: request.transitionId,
           holdMinutes: request.holdMinutes,
@@ -65,6 +75,7 @@ function registerConversion(machine: LifecycleMachine<InquiryStatus, InquiryFact
         await startChild(bookingWorkflowType, {
           workflowId,
           taskQueue: WORKFLOW_TASK_QUEUE,
+          workflowTaskTimeout: LIFECYCLE_WORKFLOW_TASK_TIMEOUT,
           args: [bookingInput],
           // The booking lives on after the inquiry's lifecycle closes.
           parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -102,7 +113,11 @@ export async function inquiryLifecycle(input: InquiryWorkflowInput): Promise<voi
     definition,
     input,
     now: new Date().toISOString(),
-    registerExtraHandlers: registerConversion,
+    registerExtraHandlers: (machine) => {
+      registerConversion(machine);
+      registerClientReplies(machine);
+      registerInquiryDeposits(machine);
+    },
     create: () => storeWrites.recordInquiryCreated({ inquiry: input.inquiry, actor: input.actor, transitionId: `create:${input.requestId ?? input.inquiry.id}` }),
     continueAsNew: (carried) => continueAsNew<typeof inquiryLifecycle>({ ...input, carried }),
   });

@@ -95,7 +95,7 @@ export interface LifecycleDefinition<S extends LifecycleStatus = LifecycleStatus
   /** Entity-specific search attributes beyond type, status, ref and assignee. */
   searchAttributes?(state: LifecycleState<S, F>): SearchAttributeUpdatePair[];
   /** Facts the lifecycle itself sets on a transition (e.g. a booking's hold expiry). */
-  transitionFacts?(from: S, to: S, state: LifecycleState<S, F>): Partial<F>;
+  transitionFacts?(from: S, to: S, state: LifecycleState<S, F>, request: TransitionRequest<S>): Partial<F>;
 }
 
 /** Runs an activity call, surfacing its coded failure as the update's failure. */
@@ -238,7 +238,7 @@ export class LifecycleMachine<S extends LifecycleStatus = LifecycleStatus, F ext
     }
     assertTransitionData(lifecycle.entityType, request.data);
     assertTransition(lifecycle, this.#state.status, request.to);
-    assertGuards(lifecycle.entityType, this.#state.status, request.to, { ...this.#state.facts, ...request.data, ...ownFacts } as Facts);
+    assertGuards(lifecycle.entityType, this.#state.status, request.to, { ...this.#state.facts, ...request.data, ...ownFacts } as Facts, request.reason);
   }
 
   // ---- handlers ----
@@ -271,7 +271,7 @@ export class LifecycleMachine<S extends LifecycleStatus = LifecycleStatus, F ext
     }
     const from = this.#state.status;
     const to = request.to;
-    const extraFacts = { ...ownFacts, ...this.definition.transitionFacts?.(from, to, this.#state) };
+    const extraFacts = { ...ownFacts, ...this.definition.transitionFacts?.(from, to, this.#state, request) };
     const outcome = await activity(() => storeWrites.applyTransition({
       entityType: this.entityType,
       entityId: this.#state.entityId,

@@ -8,24 +8,26 @@ import { ParentClosePolicy, continueAsNew, setHandler, startChild, uuid4 } from 
 import {
   exceptionLifecycle as exceptionMachine, isTerminal, taskLifecycle as taskMachine, type ExceptionStatus, type Lifecycle, type TaskStatus,
 } from '../../domain/lifecycles.ts';
-import { completionSteps } from '../../domain/work-items.ts';
+import { breachExceptionAssignee, completionSteps } from '../../domain/work-items.ts';
 import { toFailure } from '../failures.ts';
 import type { LifecycleDefinition, LifecycleMachine, TimerSpec } from '../lifecycle/core.ts';
 import type { TransitionResult } from '../lifecycle/messages.ts';
 import { runEntityLifecycle } from '../lifecycle/entity-workflow.ts';
 import { SA_ENTITY_TYPE, SA_SLA_BREACHED, SA_SLA_DEADLINE } from '../search-attributes.ts';
-import { WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
+import { LIFECYCLE_WORKFLOW_TASK_TIMEOUT, WORKFLOW_TASK_QUEUE } from '../task-queues.ts';
 import {
   completeTaskUpdate, exceptionWorkflowId, exceptionWorkflowType, type ExceptionWorkflowInput, type TaskWorkflowInput, type WorkItemFacts,
 } from './messages.ts';
 import { notificationEvents, storeEvents, storeWrites } from '../lifecycle/store.ts';
 
 
-async function openEscalationException(machine: LifecycleMachine<TaskStatus | ExceptionStatus, WorkItemFacts>, kind: 'task' | 'exception', spec: { type: string; severity: string }) {
+async function openEscalationException(
+  machine: LifecycleMachine<TaskStatus | ExceptionStatus, WorkItemFacts>, kind: 'task' | 'exception', spec: { type: string; severity: string }, assigneeId: string | null,
+) {
   const id = uuid4();
   const input: ExceptionWorkflowInput = {
     exception: {
-      id, type: spec.type, severity: spec.severity as 'high', entityType: kind, entityId: machine.state.entityId,
+      id, type: spec.type, severity: spec.severity as 'high', entityType: kind, entityId: machine.state.entityId, assigneeId: assigneeId ?? undefined,
       summary: `SLA breached: ${kind} ${machine.state.ref} (${String(machine.state.facts.type)})`,
       details: { sla_deadline_at: machine.state.facts.slaDeadlineAt, escalated_from: machine.state.ref },
     },
@@ -36,6 +38,7 @@ async function openEscalationException(machine: LifecycleMachine<TaskStatus | Ex
   await startChild(exceptionWorkflowType, {
     workflowId: exceptionWorkflowId(id),
     taskQueue: WORKFLOW_TASK_QUEUE,
+    workflowTaskTimeout: LIFECYCLE_WORKFLOW_TASK_TIMEOUT,
     args: [input],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: [{ key: SA_ENTITY_TYPE, value: 'exception' }],
@@ -70,7 +73,9 @@ function workItemDefinition<S extends TaskStatus | ExceptionStatus>(kind: 'task'
       // An exception about a breach gets no further exception: escalation stops there.
       // (alreadyApplied here only means an earlier attempt of this same escalation committed.)
       if (outcome.openException && machine.state.facts.type !== outcome.openException.type) {
-        await openEscalationException(machine, kind, outcome.openException);
+        // Histories recorded before previousAssigneeId existed replay with it absent.
+        const owner = outcome.previousAssigneeId ?? null;
+        await openEscalationException(machine, kind, outcome.openException, breachExceptionAssignee(owner, outcome.assigneeId));
       }
     },
     searchAttributes(state) {

@@ -9,7 +9,7 @@ import {
 import type { Viewer } from '../../auth/sessions.ts';
 import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
 import { decodeActionCursor, encodeActionCursor, readActionCenter, type ActionCenterRead, type ActionItemRow } from '../../read-models/action-center.ts';
-import { pageSize } from '../connection.ts';
+import { pageInfoOf, pageSize } from '../connection.ts';
 import type { ActionItem, ActionItemConnection, Priority, Resolvers } from '../generated/types.ts';
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -59,6 +59,7 @@ function toItem(row: ActionItemRow, viewer: Viewer, now: Date): ActionItem {
     group: row.grp,
     assigneeId: row.assigned_to,
     slaDeadlineAt: deadline,
+    slaWarningAt: row.sla_warning_at ? new Date(row.sla_warning_at) : null,
     slaRemainingSeconds: slaRemainingSeconds(deadline, now),
     slaBreached: row.sla_breached,
     createdAt: new Date(row.created_at),
@@ -77,13 +78,12 @@ function toItem(row: ActionItemRow, viewer: Viewer, now: Date): ActionItem {
   };
 }
 
-function connectionOf(read: ActionCenterRead, group: ActionGroup, size: number, viewer: Viewer, now: Date): ActionItemConnection {
+function connectionOf(read: ActionCenterRead, group: ActionGroup, size: number, viewer: Viewer, now: Date, after?: string | null): ActionItemConnection {
   const rows = read.items.filter((r) => r.grp === group);
-  const page = rows.slice(0, size);
-  const last = page[page.length - 1];
+  const edges = rows.slice(0, size).map((row) => ({ cursor: encodeActionCursor(row), node: toItem(row, viewer, now) }));
   return {
-    edges: page.map((row) => ({ cursor: encodeActionCursor(row), node: toItem(row, viewer, now) })),
-    pageInfo: { hasNextPage: rows.length > size, endCursor: last ? encodeActionCursor(last) : null },
+    edges,
+    pageInfo: pageInfoOf(edges.map((e) => e.cursor), rows.length > size, after),
     totalCount: read.counts[group.toLowerCase() as 'urgent' | 'high' | 'normal'],
   };
 }
@@ -95,7 +95,7 @@ function scopeOf(viewer: Viewer) {
 export const actionCenterResolvers: Resolvers = {
   Query: {
     async actionCenter(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'action_center.read');
+      const viewer = requirePermission(ctx, 'action_center.read');
       const size = pageSize(args.first);
       const now = new Date();
       const read = await readActionCenter(ctx.em, { ...scopeOf(viewer), first: size });
@@ -105,17 +105,17 @@ export const actionCenterResolvers: Resolvers = {
           const page = connectionOf(read, name, size, viewer, now);
           return { name, totalCount: page.totalCount, hasNextPage: page.pageInfo.hasNextPage, endCursor: page.pageInfo.endCursor ?? null, items: page.edges.map((e) => e.node) };
         }),
-        counts: { urgent: c.urgent, high: c.high, normal: c.normal, total: c.total, breached: c.breached, completedToday: c.completed_today },
+        counts: { urgent: c.urgent, high: c.high, normal: c.normal, total: c.total, breached: c.breached, completedToday: c.completed_today, completedSince: c.completed_since },
         generatedAt: now,
       };
     },
     async actionItems(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'action_center.read');
+      const viewer = requirePermission(ctx, 'action_center.read');
       const size = pageSize(args.first);
       const after = args.after ? decodeActionCursor(args.after) : undefined;
       const now = new Date();
       const read = await readActionCenter(ctx.em, { ...scopeOf(viewer), first: size, group: args.group, ...(after ? { after } : {}) });
-      return connectionOf(read, args.group, size, viewer, now);
+      return connectionOf(read, args.group, size, viewer, now, args.after);
     },
   },
 };

@@ -5,29 +5,25 @@
  */
 import { AuditLog } from '../../../db/entities/index.ts';
 import { requirePermission } from '../../auth/authorize.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
+import { pageOf } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { isUuid, jsonText, rangeCondition, redactFor, invalidInput } from './operations-support.ts';
 
 export const auditResolvers: Resolvers = {
   Query: {
     async auditLog(_, args, ctx) {
-      requirePermission(ctx.viewer, 'audit.read');
-      const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [];
-      const push = (c: Record<string, unknown> | undefined) => c && conditions.push(c);
-      if (args.entityType) push({ entityType: args.entityType });
-      for (const [field, column] of [['entityId', 'entityId'], ['actorId', 'actorUser']] as const) {
-        const value = args[field];
-        if (value === null || value === undefined) continue;
-        if (!isUuid(value)) throw invalidInput(field, 'must be an id');
-        push({ [column]: value });
-      }
-      if (args.action) push({ action: args.action });
-      push(rangeCondition('createdAt', args.from, args.to, ['from', 'to']));
-      push(afterCursor(args.after));
-      const rows = await ctx.em.find(AuditLog, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      requirePermission(ctx, 'audit.read');
+      return pageOf(ctx.em, AuditLog, args, (where) => {
+        if (args.entityType) where({ entityType: args.entityType });
+        for (const [field, column] of [['entityId', 'entityId'], ['actorId', 'actorUser']] as const) {
+          const value = args[field];
+          if (value === null || value === undefined) continue;
+          if (!isUuid(value)) throw invalidInput(field, 'must be an id');
+          where({ [column]: value });
+        }
+        if (args.action) where({ action: args.action });
+        where(rangeCondition('createdAt', args.from, args.to, ['from', 'to']));
+      });
     },
   },
   AuditEntry: {

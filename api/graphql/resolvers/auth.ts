@@ -4,7 +4,7 @@ import type { Resolvers } from '../generated/types.ts';
 
 export const authResolvers: Resolvers = {
   Query: {
-    me: (_, __, ctx) => requireViewer(ctx.viewer),
+    me: (_, __, ctx) => requireViewer(ctx),
   },
   Mutation: {
     login: (_, args, ctx) => ctx.sessions.login(args.email, args.password, ctx.client),

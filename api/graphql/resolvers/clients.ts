@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { Client } from '../../../db/entities/index.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
+import { pageOf } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { callerOf, servicesOf } from '../services.ts';
 import { email, isUuid, likePattern, optionalText, parseInput, phone } from '../validation.ts';
@@ -38,38 +38,34 @@ const digitsOf = (value: string) => value.replace(/[^\d+]/g, '');
 export const clientResolvers: Resolvers = {
   Query: {
     async clients(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'clients.read');
-      const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [];
-      if (args.preferredChannel) conditions.push({ preferredChannel: args.preferredChannel });
-      if (args.tag?.trim()) conditions.push({ tags: { $contains: [args.tag.trim().toLowerCase()] } });
-      const search = args.search?.trim();
-      if (search) {
-        const byName = { fullName: { $ilike: likePattern(search) } };
-        if (viewer.permissions.includes('pii.read')) {
-          conditions.push({ $or: [byName, { email: { $ilike: likePattern(search) } }, { phone: { $ilike: likePattern(search) } }] });
-        } else {
-          conditions.push({ $or: [byName, { email: search.toLowerCase() }, ...(digitsOf(search).length >= 6 ? [{ phone: digitsOf(search) }] : [])] });
+      const viewer = requirePermission(ctx, 'clients.read');
+      return pageOf(ctx.em, Client, args, (where) => {
+        if (args.preferredChannel) where({ preferredChannel: args.preferredChannel });
+        if (args.tag?.trim()) where({ tags: { $contains: [args.tag.trim().toLowerCase()] } });
+        const search = args.search?.trim();
+        if (search) {
+          const byName = { fullName: { $ilike: likePattern(search) } };
+          if (viewer.permissions.includes('pii.read')) {
+            where({ $or: [byName, { email: { $ilike: likePattern(search) } }, { phone: { $ilike: likePattern(search) } }] });
+          } else {
+            where({ $or: [byName, { email: search.toLowerCase() }, ...(digitsOf(search).length >= 6 ? [{ phone: digitsOf(search) }] : [])] });
+          }
         }
-      }
-      const after = afterCursor(args.after);
-      if (after) conditions.push(after);
-      const rows = await ctx.em.find(Client, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      });
     },
     async client(_, args, ctx) {
-      requirePermission(ctx.viewer, 'clients.read');
+      requirePermission(ctx, 'clients.read');
       return isUuid(args.id) ? ctx.em.findOne(Client, { id: args.id }) : null;
     },
   },
   Mutation: {
     async createClient(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'clients.write');
+      const viewer = requirePermission(ctx, 'clients.write');
       const input = parseInput(createClientInput, args.input);
       return servicesOf(ctx).clients.createClient(callerOf(ctx, viewer), input);
     },
     async updateClient(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'clients.write');
+      const viewer = requirePermission(ctx, 'clients.write');
       const input = parseInput(updateClientInput, args.input);
       return servicesOf(ctx).clients.updateClient(callerOf(ctx, viewer), args.id, input);
     },

@@ -13,7 +13,7 @@ import type { Caller, Services } from '../../../services/index.ts';
 import { DIRECTORIES, type Directory } from '../../../services/directories.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import type { ResolverContext } from '../context.ts';
-import { badCursor, pageSize } from '../connection.ts';
+import { badCursor, pageInfoOf, pageSize } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { callerOf, servicesOf } from '../services.ts';
 import { invalidInput, isUuid, likePattern, money, optionalText, parseInput, slug, text } from '../validation.ts';
@@ -114,7 +114,7 @@ interface ListArgs {
 }
 
 async function list<T extends Row>(ctx: ResolverContext, kind: Kind<T>, args: ListArgs, filters: Record<string, unknown>) {
-  requirePermission(ctx.viewer, READ);
+  requirePermission(ctx, READ);
   const size = pageSize(args.first);
   const conditions: Record<string, unknown>[] = [defined(filters)];
   if (args.search?.trim() && kind.search.length) {
@@ -128,12 +128,9 @@ async function list<T extends Row>(ctx: ResolverContext, kind: Kind<T>, args: Li
   const rows = await ctx.em.find(kind.entity, { $and: conditions } as FilterQuery<T>, {
     orderBy: { [kind.sortBy]: 'asc', id: 'asc' } as never, limit: size + 1,
   });
-  const page = rows.slice(0, size);
   const cursorOf = (row: T) => encode((row as Record<string, unknown>)[kind.sortBy] as SortValue, row.id);
-  return {
-    edges: page.map((node) => ({ cursor: cursorOf(node), node })),
-    pageInfo: { hasNextPage: rows.length > size, endCursor: page.length ? cursorOf(page[page.length - 1] as T) : null },
-  };
+  const edges = rows.slice(0, size).map((node) => ({ cursor: cursorOf(node), node }));
+  return { edges, pageInfo: pageInfoOf(edges.map((e) => e.cursor), rows.length > size, args.after) };
 }
 
 /** Validated input for a new row, or for the changes to one. */
@@ -142,7 +139,7 @@ const updateInput = (kind: Pick<Kind<Row>, 'update'>, input: unknown) => defined
 
 /** A directories.write command: the permission is checked before the input is read. */
 function write<T>(ctx: ResolverContext, command: (directories: Services['directories'], caller: Caller) => Promise<T>): Promise<T> {
-  const caller = callerOf(ctx, requirePermission(ctx.viewer, WRITE));
+  const caller = callerOf(ctx, requirePermission(ctx, WRITE));
   return command(servicesOf(ctx).directories, caller);
 }
 

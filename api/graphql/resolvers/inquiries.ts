@@ -8,12 +8,12 @@ import { INQUIRY_SOURCES, PRIORITIES } from '../../../domain/inquiry.ts';
 import { matchesOf, requestedServicesOf } from '../../../services/inquiries.ts';
 import { workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
 import { assigneeIdOf, idOf } from '../../../services/rows.ts';
-import { canSee, contactFor, requirePermission } from '../../auth/authorize.ts';
+import { canSee, contactFor, financeFor, requirePermission } from '../../auth/authorize.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput, phone } from '../validation.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
+import { pageOf } from '../connection.ts';
 import { callerOf, servicesOf } from '../services.ts';
-import { bookingDetails } from './bookings.ts';
+import { conversionDetails } from './bookings.ts';
 import {
   assigneeCondition, jsonText, likePattern, policyConditions, rangeCondition, invalidInput,
 } from './operations-support.ts';
@@ -57,56 +57,53 @@ const updateInquiryInput = z.object({
 export const inquiryResolvers: Resolvers = {
   Query: {
     async inquiry(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.read');
+      const viewer = requirePermission(ctx, 'inquiries.read');
       if (!z.uuid().safeParse(args.id).success) return null;
       const row = await ctx.em.findOne(Inquiry, { id: args.id });
       // Out of the viewer's policy reads the same as absent: it reveals nothing.
       return row && canSee(viewer, assigneeIdOf(row)) ? row : null;
     },
     async inquiries(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.read');
-      const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [...policyConditions(viewer)];
-      const push = (condition: Record<string, unknown> | undefined) => condition && conditions.push(condition);
-      if (args.status?.length) push({ status: { $in: args.status } });
-      if (args.priority?.length) push({ priority: { $in: args.priority } });
-      if (args.source?.length) push({ source: { $in: args.source } });
-      push(assigneeCondition(viewer, args.assignee));
-      push(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));
-      const q = args.q?.trim();
-      if (q) {
-        if (q.length > 200) throw invalidInput('q', 'is too long (200 characters at most)');
-        const like = likePattern(q);
-        const fields = ['ref', 'clientName', 'subject', ...(viewer.permissions.includes('pii.read') ? ['clientEmail', 'clientPhone'] : [])];
-        push({ $or: fields.map((field) => ({ [field]: { $ilike: like } })) });
-      }
-      push(afterCursor(args.after));
-      const rows = await ctx.em.find(Inquiry, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      const viewer = requirePermission(ctx, 'inquiries.read');
+      return pageOf(ctx.em, Inquiry, args, (where) => {
+        policyConditions(viewer).forEach(where);
+        if (args.status?.length) where({ status: { $in: args.status } });
+        if (args.priority?.length) where({ priority: { $in: args.priority } });
+        if (args.source?.length) where({ source: { $in: args.source } });
+        where(assigneeCondition(viewer, args.assignee));
+        where(rangeCondition('createdAt', args.createdFrom, args.createdTo, ['createdFrom', 'createdTo']));
+        const q = args.q?.trim();
+        if (q) {
+          if (q.length > 200) throw invalidInput('q', 'is too long (200 characters at most)');
+          const like = likePattern(q);
+          const fields = ['ref', 'clientName', 'subject', ...(viewer.permissions.includes('pii.read') ? ['clientEmail', 'clientPhone'] : [])];
+          where({ $or: fields.map((field) => ({ [field]: { $ilike: like } })) });
+        }
+      });
     },
   },
   Mutation: {
     async updateInquiry(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.write');
+      const viewer = requirePermission(ctx, 'inquiries.write');
       const input = parseInput(updateInquiryInput, args.input);
       return { inquiry: await servicesOf(ctx).inquiries.update(callerOf(ctx, viewer), args.id, input) };
     },
     async matchInquiry(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.write');
+      const viewer = requirePermission(ctx, 'inquiries.write');
       return servicesOf(ctx).inquiries.match(callerOf(ctx, viewer), args.id);
     },
     async convertInquiryToBooking(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.write');
-      requirePermission(viewer, 'bookings.write');
-      const input = parseInput(bookingDetails, args.input);
+      const viewer = requirePermission(ctx, 'inquiries.write');
+      requirePermission(ctx, 'bookings.write');
+      const input = parseInput(conversionDetails, args.input);
       const result = await servicesOf(ctx).inquiries.convertToBooking(callerOf(ctx, viewer), args.id, input);
       ctx.log.info({ inquiryId: result.inquiry.id, bookingId: result.booking.id, ref: result.booking.ref }, 'inquiry converted');
       return result;
     },
     async createInquiry(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'inquiries.write');
+      const viewer = requirePermission(ctx, 'inquiries.write');
       const input = parseInput(createInquiryInput, args.input);
-      const { inquiry, created, workflowId } = await servicesOf(ctx).inquiries.create(callerOf(ctx, viewer), input, { requestId: ctx.requestId });
+      const { inquiry, created, workflowId } = await servicesOf(ctx).inquiries.create(callerOf(ctx, viewer), input);
       ctx.log.info({ inquiryId: inquiry.id, ref: inquiry.ref, workflowId, firstDelivery: created.firstDelivery }, 'inquiry created');
       return { inquiry, created: created.firstDelivery };
     },
@@ -118,13 +115,16 @@ export const inquiryResolvers: Resolvers = {
     requestedLocationId: (row) => idOf(row.requestedLocation),
     requestedServiceIds: (row) => requestedServicesOf(row),
     assigneeId: (row) => assigneeIdOf(row),
+    depositAmount: (row, _, ctx) => financeFor(ctx.viewer, row.depositAmount),
+    depositStatus: (row, _, ctx) => financeFor(ctx.viewer, row.depositStatus),
     bookingId: (row) => idOf(row.booking),
     matches: (row, _, ctx) => matchesOf(ctx.em, row.id),
   },
   InquiryMatch: {
-    modelId: (row) => row.model.id,
-    modelName: (row) => row.model.name,
-    score: (row) => Number(row.score ?? 0),
     reason: (row) => jsonText(row.reason) ?? '{}',
+    factors: (row) => {
+      const factors = (row.reason as { factors?: unknown } | null)?.factors;
+      return Array.isArray(factors) ? (factors as Array<{ factor: string; points: number; max: number; text: string }>) : [];
+    },
   },
 };

@@ -9,8 +9,9 @@ import { Location, Model, ModelMedia, ModelStats } from '../../../db/entities/in
 import { linkField, type ModelLink } from '../../../services/models.ts';
 import { requirePermission } from '../../auth/authorize.ts';
 import type { ResolverContext } from '../context.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
-import type { Resolvers } from '../generated/types.ts';
+import { pageOf } from '../connection.ts';
+import type { MediaStatus, Resolvers } from '../generated/types.ts';
+import { mediaLinkOf } from '../../../services/media.ts';
 import { callerOf, servicesOf } from '../services.ts';
 import { invalidInput, isUuid, likePattern, optionalText, parseInput, slug, text } from '../validation.ts';
 
@@ -40,6 +41,7 @@ const updateModelInput = z.object({
   visibility: z.enum(VISIBILITIES).optional(),
   ratingInternal: rating,
   notesInternal: optionalText(10_000).optional(),
+  bufferMinutes: z.number().int().min(0).max(1440).optional(),
 });
 const url = z.url({ protocol: /^https?$/ }).max(2000);
 const sortOrder = z.number().int().min(0).max(100_000);
@@ -85,8 +87,10 @@ const statsInput = z.object({
 const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /** Replaces one kind of link of a model; every id must exist. */
+const mayReadInternal = (ctx: ResolverContext): boolean => ctx.viewer?.permissions.includes('models.internal') ?? false;
+
 async function setLinks(ctx: ResolverContext, modelId: string, link: ModelLink, ids: readonly string[]): Promise<Model> {
-  const viewer = requirePermission(ctx.viewer, 'models.write');
+  const viewer = requirePermission(ctx, 'models.write');
   const field = linkField(link);
   const parsed = parseInput(z.object({ [field]: z.array(z.uuid()).max(200) }), { [field]: ids })[field] as string[];
   return servicesOf(ctx).models.setLinks(callerOf(ctx, viewer), modelId, link, parsed);
@@ -95,28 +99,28 @@ async function setLinks(ctx: ResolverContext, modelId: string, link: ModelLink, 
 export const modelResolvers: Resolvers = {
   Query: {
     async models(_, args, ctx) {
-      requirePermission(ctx.viewer, 'models.read');
-      const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [];
-      if (args.status) conditions.push({ status: args.status });
-      if (args.visibility) conditions.push({ visibility: args.visibility });
-      for (const [field, id] of [['locationId', args.locationId], ['categoryId', args.categoryId], ['serviceId', args.serviceId]] as const) {
-        if (id !== null && id !== undefined && !isUuid(id)) throw invalidInput(field, 'must be an id');
-      }
-      if (args.locationId) conditions.push({ primaryLocation: args.locationId });
-      if (args.categoryId) conditions.push({ categories: { id: args.categoryId } });
-      if (args.serviceId) conditions.push({ services: { id: args.serviceId } });
-      if (args.search?.trim()) {
-        const like = likePattern(args.search);
-        conditions.push({ $or: [{ name: { $ilike: like } }, { slug: { $ilike: like } }, { publicCode: { $ilike: like } }] });
-      }
-      const after = afterCursor(args.after);
-      if (after) conditions.push(after);
-      const rows = await ctx.em.find(Model, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      requirePermission(ctx, 'models.read');
+      return pageOf(ctx.em, Model, args, (where) => {
+        if (args.status) where({ status: args.status });
+        if (args.visibility) where({ visibility: args.visibility });
+        for (const [field, id] of [['locationId', args.locationId], ['categoryId', args.categoryId], ['serviceId', args.serviceId]] as const) {
+          if (id !== null && id !== undefined && !isUuid(id)) throw invalidInput(field, 'must be an id');
+        }
+        if (args.locationId) where({ primaryLocation: args.locationId });
+        if (args.categoryId) where({ categories: { id: args.categoryId } });
+        if (args.serviceId) where({ services: { id: args.serviceId } });
+        if (args.search?.trim()) {
+          const like = likePattern(args.search);
+          where({ $or: [{ name: { $ilike: like } }, { slug: { $ilike: like } }, { publicCode: { $ilike: like } }] });
+        }
+      });
+    },
+    async modelMedia(_, args, ctx) {
+      requirePermission(ctx, 'models.read');
+      return isUuid(args.id) ? ctx.em.findOne(ModelMedia, { id: args.id }) : null;
     },
     async model(_, args, ctx) {
-      requirePermission(ctx.viewer, 'models.read');
+      requirePermission(ctx, 'models.read');
       if ((args.id == null) === (args.slug == null)) throw invalidInput('id', 'give either id or slug');
       if (args.id != null) return isUuid(args.id) ? ctx.em.findOne(Model, { id: args.id }) : null;
       return ctx.em.findOne(Model, { slug: String(args.slug) });
@@ -124,51 +128,55 @@ export const modelResolvers: Resolvers = {
   },
   Mutation: {
     async createModel(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const input = parseInput(createModelInput, args.input);
       return servicesOf(ctx).models.createModel(callerOf(ctx, viewer), input);
     },
     async updateModel(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const input = parseInput(updateModelInput, args.input);
       return servicesOf(ctx).models.updateModel(callerOf(ctx, viewer), args.id, input);
     },
     async setModelStatus(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const { target, reason } = parseInput(z.object({ target: z.enum(STATUSES), reason: optionalText(1000) }), { target: args.status, reason: args.reason });
       return servicesOf(ctx).models.setModelStatus(callerOf(ctx, viewer), args.id, target, reason);
     },
     async updateModelStats(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const input = defined(parseInput(statsInput, args.input));
       return servicesOf(ctx).models.updateModelStats(callerOf(ctx, viewer), args.modelId, input);
     },
     async addModelMedia(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const input = parseInput(mediaInput, args.input);
       return servicesOf(ctx).models.addModelMedia(callerOf(ctx, viewer), args.modelId, input);
     },
     async updateModelMedia(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const input = parseInput(updateMediaInput, args.input);
       return servicesOf(ctx).models.updateModelMedia(callerOf(ctx, viewer), args.id, input);
     },
     async removeModelMedia(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       return servicesOf(ctx).models.removeModelMedia(callerOf(ctx, viewer), args.id);
     },
     async reorderModelMedia(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'models.write');
+      const viewer = requirePermission(ctx, 'models.write');
       const { mediaIds } = parseInput(z.object({ mediaIds: z.array(z.uuid()).max(500) }), { mediaIds: args.mediaIds });
       return servicesOf(ctx).models.reorderModelMedia(callerOf(ctx, viewer), args.modelId, mediaIds);
     },
     setModelServices: (_, args, ctx) => setLinks(ctx, args.modelId, 'services', args.serviceIds),
     setModelCategories: (_, args, ctx) => setLinks(ctx, args.modelId, 'categories', args.categoryIds),
     setModelAttributeValues: (_, args, ctx) => setLinks(ctx, args.modelId, 'attributeValues', args.attributeValueIds),
+    setModelServedLocations: (_, args, ctx) => setLinks(ctx, args.modelId, 'servedLocations', args.locationIds),
   },
   Model: {
     primaryLocation: (row, _, ctx) => (row.primaryLocation ? ctx.em.findOne(Location, { id: row.primaryLocation.id }) : null),
-    ratingInternal: (row) => (row.ratingInternal == null ? null : Number(row.ratingInternal)),
+    // Hidden (null) from viewers without models.internal, as the seed keeps them from Content Managers.
+    ratingInternal: (row, _, ctx) => (!mayReadInternal(ctx) || row.ratingInternal == null ? null : Number(row.ratingInternal)),
+    notesInternal: (row, _, ctx) => (mayReadInternal(ctx) ? (row.notesInternal ?? null) : null),
+    servedLocations: async (row) => (await row.servedLocations.loadItems()).slice().sort((a, b) => a.title.localeCompare(b.title)),
     stats: (row, _, ctx) => ctx.em.findOne(ModelStats, { model: row.id }),
     media: (row, _, ctx) => ctx.em.find(ModelMedia, { model: row.id }, { orderBy: { sortOrder: 'asc', createdAt: 'asc' } }),
     services: async (row) => (await row.services.loadItems()).slice().sort((a, b) => a.title.localeCompare(b.title)),
@@ -184,5 +192,12 @@ export const modelResolvers: Resolvers = {
     isPrimary: (row) => row.isPrimary ?? false,
     isPublic: (row) => row.isPublic ?? true,
     sortOrder: (row) => row.sortOrder ?? 0,
+    status: (row) => row.status as MediaStatus,
+    sizeBytes: (row) => (row.sizeBytes == null ? null : Number(row.sizeBytes)),
+    // Signed for a public item the API serves (services/media.ts mediaLinkOf); the 5-minute rounding of the expiry gives the item and its sizes one expiry.
+    url: (row, _, ctx) => mediaLinkOf(ctx.mediaLinks, row).url,
+    urlExpiresAt: (row, _, ctx) => mediaLinkOf(ctx.mediaLinks, row).expiresAt,
+    variants: (row, _, ctx) => [...(row.variants ?? [])].sort((a, b) => a.width - b.width)
+      .map((v) => ({ width: v.width, height: v.height, bytes: v.bytes, url: mediaLinkOf(ctx.mediaLinks, row, v.width).url })),
   },
 };

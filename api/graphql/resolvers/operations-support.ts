@@ -3,7 +3,7 @@
  * audit) share: the entity policy as a list filter, coded errors, JSON fields as text with PII
  * and finance amounts left to the viewer's permissions. (Edits are recorded by services/change-records.ts.)
  */
-import { maskEmail, maskPhone } from '../../../domain/masking.ts';
+import { FINANCE_KEY, PII_KEY, maskEmail, maskPhone } from '../../../domain/masking.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { invalidInput, isUuid } from '../validation.ts';
 
@@ -36,8 +36,6 @@ export function rangeCondition(column: string, from: Date | null | undefined, to
 }
 
 
-const PII_KEY = /(email|phone)/i;
-const FINANCE_KEY = /(price|amount|deposit_?required|depositRequired|deposit_?status|payment_?status)/i;
 
 /** A JSON value as this viewer may see it: PII masked without pii.read, amounts dropped without payments.read. */
 export function redactFor(viewer: Viewer | undefined, value: unknown): unknown {

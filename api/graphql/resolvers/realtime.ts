@@ -9,6 +9,9 @@ import { invalidRequest, notFound } from '../../../domain/errors.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import { actionCenterKind, READ_PERMISSION, type EntityUpdate } from '../../realtime/changes.ts';
 import { realtimeConnectionOf, type RealtimeConnection } from '../../realtime/connection.ts';
+import type { ExecutionUpdate } from '../../realtime/executions.ts';
+import { actionResults } from './automation.ts';
+import { redactFor } from './operations-support.ts';
 import type { ResolverContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
 
@@ -29,7 +32,7 @@ export const realtimeResolvers: Resolvers = {
     actionCenterUpdates: {
       subscribe(_, __, ctx) {
         const { viewer, hub } = connectionOf(ctx);
-        requirePermission(viewer, 'action_center.read');
+        requirePermission({ viewer }, 'action_center.read');
         return hub.subscribe(viewer, (change) => actionCenterKind(change));
       },
       resolve: passThrough,
@@ -37,7 +40,7 @@ export const realtimeResolvers: Resolvers = {
     entityUpdates: {
       async subscribe(_, { entity }, ctx) {
         const { viewer, hub } = connectionOf(ctx);
-        requirePermission(viewer, READ_PERMISSION[entity.type]);
+        requirePermission({ viewer }, READ_PERMISSION[entity.type]);
         // Subscribed before the check, so nothing committed in between is missed.
         const stream = hub.subscribe(viewer, (change) =>
           change.entityType === entity.type && change.entityId === entity.id ? (actionCenterKind(change) ?? 'entity_changed') : undefined);
@@ -54,5 +57,20 @@ export const realtimeResolvers: Resolvers = {
       },
       resolve: passThrough,
     },
+    automationExecutionUpdates: {
+      subscribe(_, args, ctx) {
+        const { viewer, hub } = connectionOf(ctx);
+        requirePermission({ viewer }, 'automation.read');
+        const statuses = args.statuses ? new Set(args.statuses) : undefined;
+        // Filtered in the hub, not by a wrapping generator: a generator waiting for its next
+        // update would not end when the client unsubscribes.
+        return hub.subscribeExecutions(viewer, (update) => (!args.ruleId || update.ruleId === args.ruleId) && (!statuses || statuses.has(update.status)));
+      },
+      resolve: (update: ExecutionUpdate) => update,
+    },
+  },
+  AutomationExecutionUpdate: {
+    // Action details can carry event data (contacts, amounts): as the viewer may see them.
+    actions: (update, _, ctx) => actionResults(redactFor(ctx.viewer, update.result) as Record<string, unknown> | null),
   },
 };

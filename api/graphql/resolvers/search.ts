@@ -42,7 +42,7 @@ export const searchResolvers: Resolvers = {
     // Any signed-in user may search; each kind needs its own read permission and is simply
     // absent without it (a user who may read nothing searchable gets no groups).
     async search(_, args, ctx) {
-      const viewer = requireViewer(ctx.viewer);
+      const viewer = requireViewer(ctx);
       const parsed = searchInput.safeParse({ text: args.text, first: args.first ?? 5 });
       if (!parsed.success) throw validationError(parsed.error);
       const { text, first } = parsed.data;

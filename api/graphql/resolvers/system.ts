@@ -6,10 +6,12 @@
 import proto from '@temporalio/proto';
 import { LIFECYCLE_ENTITY_TYPES } from '../../../domain/lifecycles.ts';
 import { SA_ENTITY_TYPE } from '../../../workflows/search-attributes.ts';
-import { ACTIVITY_QUEUES, WORKFLOW_TASK_QUEUE } from '../../../workflows/task-queues.ts';
-import { requirePermission } from '../../auth/authorize.ts';
+import { ACTIVITY_QUEUES, WORKFLOW_TASK_QUEUES } from '../../../workflows/task-queues.ts';
+import { requirePermission, requireViewer } from '../../auth/authorize.ts';
 import type { ApiContext } from '../context.ts';
 import type { Resolvers } from '../generated/types.ts';
+import { pageSize } from '../connection.ts';
+import { callerOf, servicesOf } from '../services.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
 // CommonJS: its enums come through the default export.
@@ -34,7 +36,7 @@ async function timed(check: () => Promise<unknown>) {
 const withDeadline = <T>(ctx: ApiContext, call: () => Promise<T>) => ctx.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, call);
 
 const QUEUES: ReadonlyArray<{ name: string; kind: 'workflow' | 'activity' }> = [
-  { name: WORKFLOW_TASK_QUEUE, kind: 'workflow' },
+  ...WORKFLOW_TASK_QUEUES.map((name) => ({ name, kind: 'workflow' as const })),
   ...ACTIVITY_QUEUES.map((name) => ({ name, kind: 'activity' as const })),
 ];
 
@@ -58,7 +60,7 @@ async function describeQueue(ctx: ApiContext, queue: (typeof QUEUES)[number]) {
 export const systemResolvers: Resolvers = {
   Query: {
     async systemHealth(_, __, ctx) {
-      requirePermission(ctx.viewer, 'system.read');
+      requirePermission(ctx, 'system.read');
       const [postgres, temporalCheck] = await Promise.all([
         timed(() => ctx.em.getConnection().execute('SELECT 1')),
         timed(() => withDeadline(ctx, () => ctx.temporal.workflowService.getSystemInfo({}))),
@@ -66,8 +68,12 @@ export const systemResolvers: Resolvers = {
       const ok = postgres.status === 'up' && temporalCheck.status === 'up';
       return { status: ok ? 'ok' : 'degraded', postgres, temporal: temporalCheck, time: new Date() };
     },
+    async failingActivities(_, args, ctx) {
+      const viewer = requireViewer(ctx);
+      return servicesOf(ctx).failingActivities.list(callerOf(ctx, viewer), { first: pageSize(args.first) });
+    },
     async queueState(_, __, ctx) {
-      requirePermission(ctx.viewer, 'system.read');
+      requirePermission(ctx, 'system.read');
       try {
         const [queues, workflows] = await Promise.all([
           Promise.all(QUEUES.map((queue) => describeQueue(ctx, queue))),

@@ -10,7 +10,7 @@ import { Permission, Role, User } from '../../../db/entities/index.ts';
 import { PERMISSIONS, type PermissionCode } from '../../../domain/access.ts';
 import { BUILT_IN_ROLES } from '../../../services/users.ts';
 import { contactFor, requirePermission } from '../../auth/authorize.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
+import { pageOf } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { callerOf, servicesOf } from '../services.ts';
 import { email, isUuid, likePattern, optionalText, parseInput, phone, text } from '../validation.ts';
@@ -48,77 +48,72 @@ const updateRoleInput = z.object({
 export const userResolvers: Resolvers = {
   Query: {
     async users(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.read');
-      const size = pageSize(args.first);
-      const conditions: Record<string, unknown>[] = [];
-      if (args.status) conditions.push({ status: args.status });
-      if (args.roleCode) conditions.push({ roles: { code: args.roleCode } });
-      const search = args.search?.trim();
-      if (search) {
-        const like = likePattern(search);
-        // Without pii.read, partial matches on contacts would spell out what the mask hides.
-        conditions.push({ $or: viewer.permissions.includes('pii.read')
-          ? [{ name: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }]
-          : [{ name: { $ilike: like } }, { email: search.toLowerCase() }] });
-      }
-      const after = afterCursor(args.after);
-      if (after) conditions.push(after);
-      const rows = await ctx.em.find(User, { $and: conditions }, {
-        // The role filter must not narrow the roles listed on each user.
-        populate: ['roles'], populateWhere: 'all', orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1,
-      });
-      return toConnection(rows, size);
+      const viewer = requirePermission(ctx, 'users.read');
+      // The role filter must not narrow the roles listed on each user.
+      const withAllRoles = { populate: ['roles'], populateWhere: 'all' } as const;
+      return pageOf(ctx.em, User, args, (where) => {
+        if (args.status) where({ status: args.status });
+        if (args.roleCode) where({ roles: { code: args.roleCode } });
+        const search = args.search?.trim();
+        if (search) {
+          const like = likePattern(search);
+          // Without pii.read, partial matches on contacts would spell out what the mask hides.
+          where({ $or: viewer.permissions.includes('pii.read')
+            ? [{ name: { $ilike: like } }, { email: { $ilike: like } }, { phone: { $ilike: like } }]
+            : [{ name: { $ilike: like } }, { email: search.toLowerCase() }] });
+        }
+      }, withAllRoles);
     },
     async user(_, args, ctx) {
-      requirePermission(ctx.viewer, 'users.read');
+      requirePermission(ctx, 'users.read');
       return isUuid(args.id) ? ctx.em.findOne(User, { id: args.id }, { populate: ['roles'] }) : null;
     },
     async roles(_, __, ctx) {
-      requirePermission(ctx.viewer, 'users.read');
+      requirePermission(ctx, 'users.read');
       return ctx.em.find(Role, {}, { populate: ['permissions'], orderBy: { code: 'asc' } });
     },
     async permissions(_, __, ctx) {
-      requirePermission(ctx.viewer, 'users.read');
+      requirePermission(ctx, 'users.read');
       const rows = await ctx.em.find(Permission, {}, { orderBy: { code: 'asc' } });
       return rows.map((row) => ({ code: row.code, description: row.description }));
     },
   },
   Mutation: {
     async createUser(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       const input = parseInput(createUserInput, args.input);
       return servicesOf(ctx).users.createUser(callerOf(ctx, viewer), input);
     },
     async updateUser(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       const input = parseInput(updateUserInput, args.input);
       return servicesOf(ctx).users.updateUser(callerOf(ctx, viewer), args.id, input);
     },
     async disableUser(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       return servicesOf(ctx).users.disableUser(callerOf(ctx, viewer), args.id, args.reason?.trim() || null);
     },
     async enableUser(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       return servicesOf(ctx).users.enableUser(callerOf(ctx, viewer), args.id);
     },
     async setUserRoles(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       const codes = parseInput(z.object({ roleCodes }), { roleCodes: args.roleCodes }).roleCodes;
       return servicesOf(ctx).users.setUserRoles(callerOf(ctx, viewer), args.userId, codes);
     },
     async createRole(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       const input = parseInput(createRoleInput, args.input);
       return servicesOf(ctx).users.createRole(callerOf(ctx, viewer), input);
     },
     async updateRole(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       const input = parseInput(updateRoleInput, args.input);
       return servicesOf(ctx).users.updateRole(callerOf(ctx, viewer), args.code, input);
     },
     async deleteRole(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'users.write');
+      const viewer = requirePermission(ctx, 'users.write');
       return servicesOf(ctx).users.deleteRole(callerOf(ctx, viewer), args.code);
     },
   },

@@ -8,7 +8,7 @@ import { PRIORITIES } from '../../../domain/inquiry.ts';
 import { canSee, requirePermission } from '../../auth/authorize.ts';
 import type { Viewer } from '../../auth/sessions.ts';
 import { workflowIdOfRow } from '../../../services/lifecycle-commands.ts';
-import { afterCursor, pageSize, toConnection } from '../connection.ts';
+import { pageOf, type Where } from '../connection.ts';
 import type { Resolvers } from '../generated/types.ts';
 import { parseInput } from '../validation.ts';
 import { callerOf, servicesOf } from '../services.ts';
@@ -47,88 +47,93 @@ const reasonText = (field: string, required: boolean) => {
 };
 
 /** Filters tasks and exceptions share. */
-function workItemConditions(viewer: Viewer, args: {
+function workItemFilter(where: Where, viewer: Viewer, args: {
   status?: readonly string[] | null; assignee?: string | null; type?: string | null; slaBreached?: boolean | null;
-  slaFrom?: Date | null; slaTo?: Date | null; entityType?: string | null; entityId?: string | null; after?: string | null;
-}): Record<string, unknown>[] {
-  const conditions: Record<string, unknown>[] = [...policyConditions(viewer)];
-  const push = (c: Record<string, unknown> | undefined) => c && conditions.push(c);
-  if (args.status?.length) push({ status: { $in: [...args.status] } });
-  push(assigneeCondition(viewer, args.assignee));
-  if (args.type) push({ type: args.type });
-  if (args.slaBreached !== null && args.slaBreached !== undefined) push({ slaBreached: args.slaBreached });
-  push(rangeCondition('slaDeadlineAt', args.slaFrom, args.slaTo, ['slaFrom', 'slaTo']));
-  if (args.entityType) push({ entityType: args.entityType });
+  slaFrom?: Date | null; slaTo?: Date | null; entityType?: string | null; entityId?: string | null;
+}): void {
+  policyConditions(viewer).forEach(where);
+  if (args.status?.length) where({ status: { $in: [...args.status] } });
+  where(assigneeCondition(viewer, args.assignee));
+  if (args.type) where({ type: args.type });
+  if (args.slaBreached !== null && args.slaBreached !== undefined) where({ slaBreached: args.slaBreached });
+  where(rangeCondition('slaDeadlineAt', args.slaFrom, args.slaTo, ['slaFrom', 'slaTo']));
+  if (args.entityType) where({ entityType: args.entityType });
   if (args.entityId) {
     if (!isUuid(args.entityId)) throw invalidInput('entityId', 'must be an id');
-    push({ entityId: args.entityId });
+    where({ entityId: args.entityId });
   }
-  push(afterCursor(args.after));
-  return conditions;
+}
+
+/** Who resolved or dismissed an exception: "me" or a user id. */
+function resolverCondition(viewer: Viewer, resolvedBy: string | null | undefined): Record<string, unknown> | undefined {
+  if (resolvedBy === null || resolvedBy === undefined || resolvedBy === '') return undefined;
+  if (resolvedBy === 'me') return { resolvedBy: viewer.id };
+  if (!isUuid(resolvedBy)) throw invalidInput('resolvedBy', 'a user id or "me"');
+  return { resolvedBy };
 }
 
 export const workItemResolvers: Resolvers = {
   Query: {
     async task(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'tasks.read');
+      const viewer = requirePermission(ctx, 'tasks.read');
       if (!isUuid(args.id)) return null;
       const row = await ctx.em.findOne(Task, { id: args.id }, { refresh: true });
       return row && canSee(viewer, assigneeIdOf(row)) ? row : null;
     },
     async tasks(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'tasks.read');
-      const size = pageSize(args.first);
-      const conditions = workItemConditions(viewer, args);
-      if (args.priority?.length) conditions.push({ priority: { $in: args.priority } });
-      const due = rangeCondition('dueAt', args.dueFrom, args.dueTo, ['dueFrom', 'dueTo']);
-      if (due) conditions.push(due);
-      if (args.q?.trim()) conditions.push({ $or: [{ ref: { $ilike: likePattern(args.q) } }, { subject: { $ilike: likePattern(args.q) } }] });
-      const rows = await ctx.em.find(Task, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      const viewer = requirePermission(ctx, 'tasks.read');
+      return pageOf(ctx.em, Task, args, (where) => {
+        workItemFilter(where, viewer, args);
+        if (args.priority?.length) where({ priority: { $in: args.priority } });
+        where(rangeCondition('dueAt', args.dueFrom, args.dueTo, ['dueFrom', 'dueTo']));
+        where(rangeCondition('completedAt', args.completedFrom, null, ['completedFrom', 'completedFrom']));
+        if (args.q?.trim()) where({ $or: [{ ref: { $ilike: likePattern(args.q) } }, { subject: { $ilike: likePattern(args.q) } }] });
+      });
     },
     async exception(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'exceptions.read');
+      const viewer = requirePermission(ctx, 'exceptions.read');
       if (!isUuid(args.id)) return null;
       const row = await ctx.em.findOne(Exception, { id: args.id }, { refresh: true });
       return row && canSee(viewer, assigneeIdOf(row)) ? row : null;
     },
     async exceptions(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'exceptions.read');
-      const size = pageSize(args.first);
-      const conditions = workItemConditions(viewer, args);
-      if (args.severity?.length) conditions.push({ severity: { $in: args.severity } });
-      if (args.q?.trim()) conditions.push({ $or: [{ ref: { $ilike: likePattern(args.q) } }, { summary: { $ilike: likePattern(args.q) } }] });
-      const rows = await ctx.em.find(Exception, { $and: conditions }, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: size + 1 });
-      return toConnection(rows, size);
+      const viewer = requirePermission(ctx, 'exceptions.read');
+      return pageOf(ctx.em, Exception, args, (where) => {
+        workItemFilter(where, viewer, args);
+        if (args.severity?.length) where({ severity: { $in: args.severity } });
+        where(resolverCondition(viewer, args.resolvedBy));
+        where(rangeCondition('resolvedAt', args.resolvedFrom, null, ['resolvedFrom', 'resolvedFrom']));
+        if (args.q?.trim()) where({ $or: [{ ref: { $ilike: likePattern(args.q) } }, { summary: { $ilike: likePattern(args.q) } }] });
+      });
     },
   },
   Mutation: {
     async createTask(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'tasks.write');
+      const viewer = requirePermission(ctx, 'tasks.write');
       const input = parseInput(createTaskInput, args.input);
       const details = parseJsonObject('details', input.details);
       return { task: await servicesOf(ctx).workItems.createTask(callerOf(ctx, viewer), { ...input, details }) };
     },
     async createException(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'exceptions.write');
+      const viewer = requirePermission(ctx, 'exceptions.write');
       const input = parseInput(createExceptionInput, args.input);
       const details = parseJsonObject('details', input.details);
       return { exception: await servicesOf(ctx).workItems.createException(callerOf(ctx, viewer), { ...input, details }) };
     },
     async completeTask(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'tasks.write');
+      const viewer = requirePermission(ctx, 'tasks.write');
       const parsed = parseInput(reasonText('reason', false), args);
       const { task, transition } = await servicesOf(ctx).workItems.completeTask(callerOf(ctx, viewer), args.id, (parsed.reason as string | null | undefined) ?? undefined);
       return { task, transition: { ...transition, entityType: 'task' as const } };
     },
     async resolveException(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'exceptions.write');
+      const viewer = requirePermission(ctx, 'exceptions.write');
       const parsed = parseInput(reasonText('resolution', true), args);
       const { exception, transition } = await servicesOf(ctx).workItems.resolveException(callerOf(ctx, viewer), args.id, parsed.resolution as string);
       return { exception, transition: { ...transition, entityType: 'exception' as const } };
     },
     async dismissException(_, args, ctx) {
-      const viewer = requirePermission(ctx.viewer, 'exceptions.write');
+      const viewer = requirePermission(ctx, 'exceptions.write');
       const parsed = parseInput(reasonText('reason', true), args);
       const { exception, transition } = await servicesOf(ctx).workItems.dismissException(callerOf(ctx, viewer), args.id, parsed.reason as string);
       return { exception, transition: { ...transition, entityType: 'exception' as const } };
