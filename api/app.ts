@@ -121,6 +121,7 @@ function graphqlLogger(logger: Logger) {
       }
       const answer = contractError(error);
       if (answer.extensions.code === 'INTERNAL') return logger.error({ err: error }, 'unexpected GraphQL error');
+      if (answer.extensions.code === 'UNAVAILABLE') return logger.warn({ err: error }, 'PostgreSQL or Temporal unavailable; answered retryable');
       const { http: _http, ...extensions } = answer.extensions;
       logger.info({ ...extensions, message: answer.message, path: answer.path?.join('.') }, 'request refused');
     },

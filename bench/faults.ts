@@ -134,8 +134,11 @@ const retryable = (answer: Answer) => {
   const error = answer.errors?.[0];
   if (!error) return false;
   if (error.extensions?.code === 'CONFLICT' && /still running/.test(error.message)) return true;
-  // A masked fault (a server down mid-request) or a dropped session: try again, a bounded number of times.
-  return error.extensions?.code === undefined || error.extensions.code === 'INTERNAL_SERVER_ERROR' || error.extensions.code === 'UNAUTHENTICATED';
+  // PostgreSQL or Temporal out of reach (README: UNAVAILABLE, retryable), no GraphQL answer at all
+  // (a proxy's or a dying server's), or a dropped session: try again, a bounded number of times.
+  // INTERNAL is not resent: a fault of ours, which the run counts as refused.
+  const code = error.extensions?.code;
+  return code === 'UNAVAILABLE' || code === undefined || code === 'INTERNAL_SERVER_ERROR' || code === 'UNAUTHENTICATED';
 };
 
 /** Sends one change until it is accepted or definitively refused, always with the same key. */

@@ -3,18 +3,22 @@
  * request (syntax, validation, bad enum / missing / mistyped variables, operation choice, HTTP
  * method, no / expired / invalid / revoked token, forbidden, not found, invalid transition,
  * idempotency conflict) answers with a documented `extensions.code` naming the field, argument or
- * variable at fault, and is logged once at info without a stack; a fault answers INTERNAL, masked,
- * and is the only thing logged at error (with its stack). The pino output is captured.
+ * variable at fault, and is logged once at info without a stack; Temporal or PostgreSQL out of
+ * reach answers the retryable UNAVAILABLE (the same request sent again then runs once); a fault
+ * answers INTERNAL, masked, and is the only thing logged at error (with its stack). The pino
+ * output is captured.
  */
 import { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { decodeJwt } from 'jose';
 import { buildApp, type App } from '../api/app.ts';
 import { issueAccessToken, signingKey } from '../api/auth/tokens.ts';
 import { ERROR_CODES, contractError, isRefusal } from '../api/graphql/errors.ts';
 import { rateLimited, UNAUTHENTICATED_REASONS } from '../domain/errors.ts';
+import { openOrm } from '../db/orm.ts';
+import { freePort } from '../launcher/ports.ts';
 import { createLogger } from '../platform/logger.ts';
 import { bearer, startTestPlatform, testEnv, TEST_JWT_SECRET, type GraphQLResponse, type TestPlatform } from './support/platform.ts';
 import { openSocket } from './support/ws.ts';
@@ -26,6 +30,8 @@ let app: App;
 /** The same API with a Temporal client whose connection is closed: every workflow call faults. */
 let broken: App;
 let brokenConnection: Connection;
+/** The same API with a Temporal client of a server nobody listens on (one attempt, no client-side retries). */
+let unreachable: App;
 const lines: LogLine[] = [];
 
 beforeAll(async () => {
@@ -41,11 +47,13 @@ beforeAll(async () => {
   app = buildApp({ ...common, temporal: platform.temporal });
   brokenConnection = await Connection.connect({ address: testEnv().temporalAddress });
   broken = buildApp({ ...common, temporal: new Client({ connection: brokenConnection, namespace: 'default' }) });
-  await Promise.all([app.start('127.0.0.1', 0), broken.start('127.0.0.1', 0)]);
+  const nobody = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))] });
+  unreachable = buildApp({ ...common, temporal: new Client({ connection: nobody, namespace: 'default' }) });
+  await Promise.all([app.start('127.0.0.1', 0), broken.start('127.0.0.1', 0), unreachable.start('127.0.0.1', 0)]);
   await brokenConnection.close();
 });
 afterAll(async () => {
-  await Promise.all([app?.stop(), broken?.stop()]);
+  await Promise.all([app?.stop(), broken?.stop(), unreachable?.stop()]);
   await platform?.stop();
 });
 beforeEach(() => {
@@ -208,14 +216,61 @@ describe('refusals of the domain keep their code, path and details, logged at in
 });
 
 describe('faults', () => {
+  /** Inquiries of this name (other files create inquiries at the same time). */
+  const inquiriesNamed = async (name: string) => Number((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiries WHERE client_name = ?', [name]))[0]?.n);
+
   test('a fault answers INTERNAL with a masked message and is logged once at error with its stack', async () => {
-    const before = Number((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiries'))[0]?.n);
-    const { json } = await post({ query: 'mutation { createInquiry(input: { source: web, clientName: "Fault" }) { created } }' }, await owner(), broken.url);
+    const name = `Fault ${randomUUID()}`;
+    const { json } = await post({ query: `mutation { createInquiry(input: { source: web, clientName: "${name}" }) { created } }` }, await owner(), broken.url);
     expect(json.errors).toEqual([expect.objectContaining({ message: 'Unexpected error.', path: ['createInquiry'], extensions: { code: 'INTERNAL' } })]);
     const logged = errorLogs();
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 'error', msg: 'unexpected GraphQL error' });
     expect(logged[0]?.err?.stack).toMatch(/\n\s+at /);
-    expect(Number((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiries'))[0]?.n)).toBe(before);
+    expect(await inquiriesNamed(name)).toBe(0);
+  });
+
+  test('Temporal out of reach answers UNAVAILABLE, retryable, logged at warn; the same request sent again runs once', async () => {
+    const name = `Unavailable ${randomUUID()}`;
+    const request = { query: `mutation { createInquiry(input: { source: web, clientName: "${name}" }) { created inquiry { id } } }` };
+    const headers = { ...(await owner()), 'idempotency-key': `unavailable-${randomUUID()}` };
+    const { json } = await post(request, headers, unreachable.url);
+    expect(json.errors).toEqual([expect.objectContaining({ path: ['createInquiry'], extensions: { code: 'UNAVAILABLE', retryable: true } })]);
+    expect(json.errors?.[0]?.message).toMatch(/same Idempotency-Key/);
+    expect(lines.filter((l) => l.msg === 'unexpected GraphQL error')).toEqual([]);
+    expect(lines.filter((l) => l.level === 'warn' && /unavailable/.test(l.msg))).toHaveLength(1);
+    expect(await inquiriesNamed(name)).toBe(0);
+    // The key was released: the retry (to a replica that reaches Temporal) runs, once.
+    const retried = await post(request, headers);
+    expect(retried.json.errors).toBeUndefined();
+    expect(await post(request, headers)).toMatchObject({ json: { data: retried.json.data } });
+    expect(await inquiriesNamed(name)).toBe(1);
+  });
+
+  test('PostgreSQL out of reach or shutting down is UNAVAILABLE too (real driver errors)', async () => {
+    // A connection the server ends (what a restart does to every open one): 57P01, then "Connection terminated".
+    const orm = await openOrm(testEnv().databaseUrl, { pool: { min: 1, max: 1 } });
+    try {
+      const connection = orm.em.getConnection();
+      const [self] = await connection.execute<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+      const ended = await connection.execute('SELECT pg_terminate_backend(pg_backend_pid())').then(() => undefined, (error: unknown) => error);
+      expect(ended).toBeDefined();
+      expect(contractError(ended).extensions).toEqual({ code: 'UNAVAILABLE', retryable: true });
+      expect(self?.pid).toEqual(expect.any(Number));
+    } finally {
+      await orm.close(true).catch(() => undefined);
+    }
+    // Nobody listening.
+    const down = await openOrm(`postgres://virel:virel@127.0.0.1:${await freePort()}/virel`, { pool: { min: 0, max: 1 } }).then(async (o) => {
+      try {
+        return await o.em.getConnection().execute('SELECT 1').then(() => undefined, (error: unknown) => error);
+      } finally {
+        await o.close(true).catch(() => undefined);
+      }
+    }, (error: unknown) => error);
+    expect(down).toBeDefined();
+    expect(contractError(down).extensions).toEqual({ code: 'UNAVAILABLE', retryable: true });
+    // Not everything is: a bug of ours stays INTERNAL.
+    expect(contractError(new TypeError("Cannot read properties of undefined (reading 'id')")).extensions).toEqual({ code: 'INTERNAL' });
   });
 });

@@ -6,19 +6,26 @@
  * ERROR_CODES as `extensions.code`. Domain codes travel with their details; a workflow update's
  * coded failure likewise; whatever graphql-js or Yoga refuse before anything runs (syntax,
  * validation, variables, operation choice, HTTP method) is VALIDATION naming the part of the
- * request at fault; anything else is a fault: INTERNAL, masked, and the only kind logged as an
- * error. Execution errors keep their response `path` and `locations`.
+ * request at fault; PostgreSQL or Temporal unreachable for a moment is UNAVAILABLE (retryable with
+ * the same Idempotency-Key: the change may have been applied, and the retry gets its outcome);
+ * anything else is a fault: INTERNAL, masked, and the only kind logged as an error. Execution
+ * errors keep their response `path` and `locations`.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { BREAK, GraphQLError, Kind, visit, type ASTNode, type DocumentNode, type GraphQLErrorOptions } from 'graphql';
 import { DOMAIN_ERROR_CODES, DomainError } from '../../domain/errors.ts';
+import { isUnavailable } from '../../platform/unavailable.ts';
 
-/** Every `extensions.code` a response can carry: the domain's refusals, and INTERNAL for faults. */
-export const ERROR_CODES = [...DOMAIN_ERROR_CODES, 'INTERNAL'] as const;
+/**
+ * Every `extensions.code` a response can carry: the domain's refusals, UNAVAILABLE for a
+ * dependency that could not be reached, and INTERNAL for faults.
+ */
+export const ERROR_CODES = [...DOMAIN_ERROR_CODES, 'UNAVAILABLE', 'INTERNAL'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const MASKED_MESSAGE = 'Unexpected error.';
+const UNAVAILABLE_MESSAGE = 'The service is briefly unavailable. Send the same request again (with the same Idempotency-Key) in a moment.';
 const isErrorCode = (code: unknown): code is ErrorCode => (ERROR_CODES as readonly unknown[]).includes(code);
 
 /**
@@ -101,7 +108,7 @@ export function contractError(error: unknown, document?: DocumentNode): GraphQLE
     return coded ? new GraphQLError(coded.message, { extensions: coded.extensions }) : fault(error);
   }
   const cause = error.originalError;
-  if (isErrorCode(error.extensions.code) && (cause === undefined || cause === null || error.extensions.code === 'INTERNAL')) return error;
+  if (isErrorCode(error.extensions.code) && (cause === undefined || cause === null || error.extensions.code === 'INTERNAL' || error.extensions.code === 'UNAVAILABLE')) return error;
   const variableNode = error.nodes?.[0];
   if (variableNode?.kind === Kind.VARIABLE_DEFINITION) return variableError(error, variableNode.variable.name.value);
   const coded = codedCause(cause);
@@ -125,12 +132,16 @@ export function socketError(error: unknown, document?: DocumentNode): GraphQLErr
   return new GraphQLError(answer.message, { ...placeOf(answer), extensions });
 }
 
-/** A fault: masked for the client (INTERNAL), the cause kept for Yoga's status and the log. */
+/**
+ * A fault: UNAVAILABLE (retryable) when PostgreSQL or Temporal could not be reached, otherwise
+ * masked for the client (INTERNAL); the cause is kept for Yoga's status and the log.
+ */
 function fault(cause: unknown, at?: GraphQLError): GraphQLError {
-  return new GraphQLError(MASKED_MESSAGE, {
+  const unavailable = isUnavailable(cause);
+  return new GraphQLError(unavailable ? UNAVAILABLE_MESSAGE : MASKED_MESSAGE, {
     ...(at ? { path: at.path ?? null, nodes: at.nodes ?? null, source: at.source ?? null, positions: at.positions ?? null } : {}),
     originalError: cause instanceof Error ? cause : new Error(String(cause)),
-    extensions: { code: 'INTERNAL' },
+    extensions: unavailable ? { code: 'UNAVAILABLE', retryable: true } : { code: 'INTERNAL' },
   });
 }
 
@@ -139,5 +150,6 @@ function fault(cause: unknown, at?: GraphQLError): GraphQLError {
  * fault: refusals are logged at info without a stack, faults at error with one.
  */
 export function isRefusal(error: unknown): boolean {
-  return contractError(error).extensions.code !== 'INTERNAL';
+  const { code } = contractError(error).extensions;
+  return code !== 'INTERNAL' && code !== 'UNAVAILABLE';
 }
