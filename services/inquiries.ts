@@ -166,8 +166,14 @@ export function createInquiryService(deps: ServiceDeps) {
       SELECT (SELECT json_agg(${MATCH_JSON} ORDER BY im.score DESC NULLS LAST, im.model_id) FROM added im JOIN models m ON m.id = im.model_id) AS matches,
              ${log.notified}`,
     { ...log.values, inquiry: inquiryId, candidates: JSON.stringify(kept.map((c) => ({ model_id: c.modelId, score: Number(c.score.toFixed(2)), reason: c.reason }))) });
-    const [row] = await em.getConnection().execute<Array<{ matches: MatchJson[] | null }>>(sql, params, 'all', em.getTransactionContext());
-    return (row?.matches ?? []).map(matchViewOf);
+    // Two runs at once would each delete the rows their snapshot sees and both insert: one at a
+    // time per inquiry (a transaction-scoped lock), so the later run replaces the earlier.
+    return em.transactional(async (tx) => {
+      const connection = tx.getConnection();
+      await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended('inquiry_matches:' || ?, 0))", [inquiryId], 'all', tx.getTransactionContext());
+      const [row] = await connection.execute<Array<{ matches: MatchJson[] | null }>>(sql, params, 'all', tx.getTransactionContext());
+      return (row?.matches ?? []).map(matchViewOf);
+    });
   }
 
   return {

@@ -358,6 +358,13 @@ describe('inquiries: edit, match, convert', () => {
     expect(new Set(view.requestedServiceIds)).toEqual(new Set(services.map((x) => x.id)));
     expect((await platform.sql<{ n: string }>('SELECT count(*) AS n FROM inquiry_matches WHERE inquiry_id = ?', [id]))[0]!.n).toBe(String(matches.length));
     expect(await auditActions(id)).toEqual(['CREATE', 'UPDATE', 'MATCH', 'MATCH']);
+
+    // Runs at the same moment replace one another: one stored set, never two merged.
+    const runs = await Promise.all(Array.from({ length: 20 }, () => platform.gql<{ matchInquiry: { matches: Stored[] } }>(`mutation ($id: ID!) { matchInquiry(id: $id) { matches { ${FIELDS} } } }`, { id })));
+    expect(runs.map((r) => r.errors)).toEqual(runs.map(() => undefined));
+    const stored = await platform.sql<{ model_id: string }>('SELECT model_id FROM inquiry_matches WHERE inquiry_id = ?', [id]);
+    expect(stored).toHaveLength(matches.length);
+    expect(new Set(stored.map((r) => r.model_id)).size).toBe(matches.length);
   });
 
   test('a conversion without a price is priced from the call rates of the location and duration; none covering it is VALIDATION', async () => {
