@@ -55,6 +55,12 @@ describe('deposit happy path', () => {
     // Asking again sends the same open intent: one payment, one PaymentIntent.
     expect(await steps.requestDeposit(bookingId)).toEqual(intent);
     expect(await bookingMoney(bookingId)).toEqual({ status: 'deposit_required', deposit_status: 'pending', payment_status: 'unpaid' });
+    // The call to Stripe is on the stripe integration's log: what was asked, the answer, Stripe's request id, our key.
+    type Call = { outcome: string; summary: string; detail: { status: number; requestId: string | null; idempotencyKey: string; elapsedMs: number } };
+    const calls = await eventually(() => platform.sql<Call>(`
+      SELECT l.outcome, l.summary, l.detail FROM integration_logs l JOIN integrations i ON i.id = l.integration_id
+       WHERE i.code = 'stripe' AND l.kind = 'request' AND l.detail->>'idempotencyKey' = ?`, [`deposit:${intent.paymentId}`]), (rows) => rows.length > 0, 10_000);
+    expect(calls[0]).toMatchObject({ outcome: 'ok', summary: 'POST /v1/payment_intents → 200', detail: { status: 200, elapsedMs: expect.any(Number) } });
 
     const paid = await pay(stripe, intent.providerRef);
     expect(paid.status).toBe('succeeded');
