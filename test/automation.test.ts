@@ -349,11 +349,14 @@ describe('messaging actions', () => {
 });
 
 describe('rules as data', () => {
-  const invalid = async (input: Record<string, unknown>) => (await platform.gql(CREATE_RULE, { input: { name: 'Bad', actions: [{ type: 'add_note', params: '{"text":"x"}' }], trigger: 'inquiry.created', ...input } })).errors?.[0]?.extensions;
+  const badName = `Bad ${randomUUID().slice(0, 8)}`;
+  const invalid = async (input: Record<string, unknown>) => (await platform.gql(CREATE_RULE, { input: { name: badName, actions: [{ type: 'add_note', params: '{"text":"x"}' }], trigger: 'inquiry.created', ...input } })).errors?.[0]?.extensions;
 
   test('unknown event, field, operator or action, bad params and an impossible transition are VALIDATION naming the part; nothing saved', async () => {
-    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM automation_rules'))[0]!.n;
+    // Counted by the name every refused rule here carries (other files store rules meanwhile).
+    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM automation_rules WHERE name = ?', [badName]))[0]!.n;
     const before = await count();
+    expect(before).toBe('0');
     expect(await invalid({ trigger: 'inquiry.teleported' })).toMatchObject({ code: 'VALIDATION', field: 'trigger' });
     expect(await invalid({ triggerFilters: '{"colour":"red"}' })).toMatchObject({ code: 'VALIDATION', field: 'triggerFilters.colour' });
     expect(await invalid({ conditions: [{ field: 'event.colour', operator: 'equals', value: '"red"' }] })).toMatchObject({ code: 'VALIDATION', field: 'conditions.0.field' });
@@ -395,12 +398,16 @@ describe('rules as data', () => {
     const catalogue = await platform.gql<{ automationEventCatalogue: Array<{ name: string; fields: Array<{ name: string }> }> }>('{ automationEventCatalogue { name fields { name } } }', undefined, await platform.as('OPS_MANAGER'));
     const failed = catalogue.data!.automationEventCatalogue.find((e) => e.name === 'payment.failed');
     expect(failed?.fields.map((f) => f.name)).toEqual(['bookingId', 'inquiryId', 'paymentId', 'amount', 'currency', 'providerRef']);
-    const backlog = await eventually(
-      () => platform.gql<{ automationBacklog: { pending: number; oldestAgeSeconds: number } }>('{ automationBacklog { pending oldestAgeSeconds runningExecutions } }'),
-      (r) => r.data?.automationBacklog.pending === 0);
+    // The backlog is the whole outbox, which other files' events also fill: the API and the metric
+    // are read together until both show it drained.
+    const read = async () => ({
+      backlog: await platform.gql<{ automationBacklog: { pending: number; oldestAgeSeconds: number } }>('{ automationBacklog { pending oldestAgeSeconds runningExecutions } }'),
+      metrics: await (await fetch(`${platform.url}/metrics`)).text(),
+    });
+    const drained = /^virel_automation_outbox_pending\{[^}]*\} 0$/m;
+    const { backlog, metrics } = await eventually(read, (r) => r.backlog.data?.automationBacklog.pending === 0 && drained.test(r.metrics), 20_000);
     expect(backlog.data?.automationBacklog).toMatchObject({ pending: 0, oldestAgeSeconds: 0 });
-    const metrics = await (await fetch(`${platform.url}/metrics`)).text();
-    expect(metrics).toMatch(/^virel_automation_outbox_pending\{[^}]*\} 0$/m);
+    expect(metrics).toMatch(drained);
     expect(metrics).toMatch(/^virel_automation_executions_24h\{rule="Escalate failed payments",status="done"[^}]*\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^virel_automation_actions_24h\{type="update_status",outcome="done"[^}]*\} \d+$/m);
     expect(metrics).toMatch(/^virel_transitions_24h\{entity="booking",to="deposit_required"[^}]*\} \d+$/m);
@@ -435,7 +442,13 @@ describe('guards', () => {
     expect(rows.map((r) => [r.depth, r.status, r.skip_reason])).toEqual([
       ...Array.from({ length: MAX_CHAIN_DEPTH + 1 }, (_, depth) => [depth, 'done', null]), [MAX_CHAIN_DEPTH + 1, 'skipped', 'loop_depth'],
     ]);
-    expect(await platform.sql(`SELECT 1 FROM tasks WHERE type = 'loop_probe'`)).toHaveLength(MAX_CHAIN_DEPTH + 2);
+    // The chain's tasks: the first about the inquiry, each next one about the task before it.
+    expect(await platform.sql(`
+      WITH RECURSIVE chain AS (
+        SELECT id FROM tasks WHERE type = 'loop_probe' AND entity_id = ?
+        UNION SELECT t.id FROM tasks t JOIN chain ON t.entity_id = chain.id WHERE t.type = 'loop_probe'
+      ) SELECT id FROM chain`, [inquiry])).toHaveLength(MAX_CHAIN_DEPTH + 2);
+    expect(await platform.sql(`SELECT 1 FROM automation_executions e JOIN tasks t ON t.details->>'event_id' = e.event_id::text AND t.type = 'loop_probe' WHERE e.rule_id = ?`, [rule])).toHaveLength(MAX_CHAIN_DEPTH + 1);
   });
 
   test('a rule in testing records what it would do and does nothing', async () => {

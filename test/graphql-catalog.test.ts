@@ -68,16 +68,19 @@ describe('models', () => {
 
   test('duplicate slug or public code is CONFLICT; invalid input is VALIDATION naming the field; neither changes anything', async () => {
     const model = (await createModel()).data!.createModel;
-    const before = await count('SELECT count(*)::int AS n FROM models');
-    const sameSlug = await platform.gql('mutation ($s: String!) { createModel(input: { name: "X", slug: $s, publicCode: "OTHER-CODE-1" }) { id } }', { s: model.slug });
+    // Every refused model carries this test's name: "nothing" is counted by it, not over the whole table.
+    const name = `X ${tag()}`;
+    const refused = () => count('SELECT count(*)::int AS n FROM models WHERE name = ?', [name]);
+    const sameSlug = await platform.gql('mutation ($n: String!, $s: String!) { createModel(input: { name: $n, slug: $s, publicCode: "OTHER-CODE-1" }) { id } }', { n: name, s: model.slug });
     expect(codeOf(sameSlug)).toMatchObject({ code: 'CONFLICT', field: 'slug' });
-    const sameCode = await platform.gql('mutation ($c: String!) { createModel(input: { name: "X", slug: "other-slug-1", publicCode: $c }) { id } }', { c: model.publicCode.toLowerCase() });
+    const sameCode = await platform.gql('mutation ($n: String!, $c: String!) { createModel(input: { name: $n, slug: "other-slug-1", publicCode: $c }) { id } }', { n: name, c: model.publicCode.toLowerCase() });
     expect(codeOf(sameCode)).toMatchObject({ code: 'CONFLICT', field: 'publicCode' });
-    expect(codeOf(await platform.gql('mutation { createModel(input: { name: "X", slug: "Not A Slug", publicCode: "X-1" }) { id } }'))).toMatchObject({ code: 'VALIDATION', field: 'slug' });
-    expect(codeOf(await platform.gql('mutation { createModel(input: { name: "X", slug: "fine-slug-x", publicCode: "X-2", ratingInternal: 7 }) { id } }'))).toMatchObject({ code: 'VALIDATION', field: 'ratingInternal' });
-    const noLocation = await platform.gql(`mutation { createModel(input: { name: "X", slug: "fine-slug-y", publicCode: "X-3", primaryLocationId: "${randomUUID()}" }) { id } }`);
+    expect(codeOf(await platform.gql('mutation ($n: String!) { createModel(input: { name: $n, slug: "Not A Slug", publicCode: "X-1" }) { id } }', { n: name }))).toMatchObject({ code: 'VALIDATION', field: 'slug' });
+    expect(codeOf(await platform.gql('mutation ($n: String!) { createModel(input: { name: $n, slug: "fine-slug-x", publicCode: "X-2", ratingInternal: 7 }) { id } }', { n: name }))).toMatchObject({ code: 'VALIDATION', field: 'ratingInternal' });
+    const noLocation = await platform.gql(`mutation ($n: String!) { createModel(input: { name: $n, slug: "fine-slug-y", publicCode: "X-3", primaryLocationId: "${randomUUID()}" }) { id } }`, { n: name });
     expect(codeOf(noLocation)).toMatchObject({ code: 'VALIDATION', field: 'primaryLocationId' });
-    expect(await count('SELECT count(*)::int AS n FROM models')).toBe(before);
+    expect(await refused()).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM models WHERE slug = ? OR public_code = ?', [model.slug, model.publicCode])).toBe(1);
 
     const other = (await createModel()).data!.createModel;
     const clash = await platform.gql('mutation ($id: ID!, $s: String!) { updateModel(id: $id, input: { slug: $s }) { id } }', { id: other.id, s: model.slug });
@@ -309,12 +312,16 @@ describe('clients', () => {
   test('duplicate email is CONFLICT; a client without name, email and phone, or a bad email, is VALIDATION; nothing changes', async () => {
     const email = `dupe-${tag()}@example.com`;
     const first = (await ok<{ createClient: { id: string } }>('mutation ($e: String) { createClient(input: { email: $e }) { id } }', { e: email })).createClient;
-    const before = await count('SELECT count(*)::int AS n FROM clients');
+    // The refused inputs carry this test's own name or tag: clients are counted by them and the email
+    // (intake links clients meanwhile, so not over the whole table).
+    const mark = tag();
+    const clients = () => count(`SELECT count(*)::int AS n FROM clients WHERE lower(email) = ? OR full_name = ? OR ? = ANY(tags)`, [email, `Bad ${mark}`, `bad-${mark}`]);
+    expect(await clients()).toBe(1);
     expect(codeOf(await platform.gql('mutation ($e: String) { createClient(input: { email: $e }) { id } }', { e: email.toUpperCase() }))).toMatchObject({ code: 'CONFLICT', field: 'email' });
-    expect(codeOf(await platform.gql('mutation { createClient(input: { tags: ["x"] }) { id } }'))).toMatchObject({ code: 'VALIDATION', field: 'fullName' });
-    expect(codeOf(await platform.gql('mutation { createClient(input: { email: "nope" }) { id } }'))).toMatchObject({ code: 'VALIDATION', field: 'email' });
-    expect(codeOf(await platform.gql('mutation { createClient(input: { phone: "call me" }) { id } }'))).toMatchObject({ code: 'VALIDATION', field: 'phone' });
-    expect(await count('SELECT count(*)::int AS n FROM clients')).toBe(before);
+    expect(codeOf(await platform.gql('mutation ($t: String!) { createClient(input: { tags: [$t] }) { id } }', { t: `bad-${mark}` }))).toMatchObject({ code: 'VALIDATION', field: 'fullName' });
+    expect(codeOf(await platform.gql('mutation ($n: String) { createClient(input: { fullName: $n, email: "nope" }) { id } }', { n: `Bad ${mark}` }))).toMatchObject({ code: 'VALIDATION', field: 'email' });
+    expect(codeOf(await platform.gql('mutation ($n: String) { createClient(input: { fullName: $n, phone: "call me" }) { id } }', { n: `Bad ${mark}` }))).toMatchObject({ code: 'VALIDATION', field: 'phone' });
+    expect(await clients()).toBe(1);
     const clear = await platform.gql('mutation ($id: ID!) { updateClient(id: $id, input: { email: null }) { id } }', { id: first.id });
     expect(codeOf(clear)).toMatchObject({ code: 'VALIDATION', field: 'fullName' });
     expect((await platform.sql('SELECT email FROM clients WHERE id = ?', [first.id]))[0]).toEqual({ email });

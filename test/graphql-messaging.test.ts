@@ -10,6 +10,7 @@ import { ROLES, SYSTEM } from '../domain/access.ts';
 import { createServices, type Caller } from '../services/index.ts';
 import { messageWorkflowId, webhookWorkflowId } from '../workflows/delivery/messages.ts';
 import { freshInquiry } from './support/role-matrix.ts';
+import { eventually } from './support/wait.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { TEMPLATE_CONTENT, freshWebhook } from './operations/messaging.ts';
 
@@ -64,18 +65,26 @@ describe('message templates', () => {
   });
 
   test('an undeclared or unknown variable, a bad key, a duplicate key or an unsafe construct is refused, naming it; nothing saved', async () => {
-    const count = async () => (await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM message_templates'))[0]!.n;
-    const before = await count();
-    const undeclared = await create({ key: key(), name: 'x', content: { ...TEMPLATE_CONTENT, bodyText: 'Hi {{client_name}} {{secret_code}} {{another}}' } });
+    // Every refused input carries this test's own name (and fresh keys): "nothing saved" is counted
+    // by them, and the shipped template a duplicate key collides with is left as it was.
+    const name = `Refused ${randomUUID().slice(0, 8)}`;
+    const keys = [key(), key()];
+    const count = async () => (await platform.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_templates WHERE name = ? OR key IN (?, ?, 'Deposit Reminder')`, [name, ...keys]))[0]!.n;
+    const shipped = async () => (await platform.sql<{ name: string; active_version: number; updated_at: Date; versions: number }>(
+      `SELECT t.name, t.active_version, t.updated_at, (SELECT count(*)::int FROM message_template_versions v WHERE v.template_id = t.id) AS versions FROM message_templates t WHERE key = 'deposit_reminder'`))[0];
+    const shippedBefore = await shipped();
+    const undeclared = await create({ key: keys[0], name, content: { ...TEMPLATE_CONTENT, bodyText: 'Hi {{client_name}} {{secret_code}} {{another}}' } });
     expect(undeclared.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'bodyText' });
     expect(undeclared.errors?.[0]?.message).toBe('Invalid input: bodyText: bodyText uses undeclared variables: another, secret_code');
-    const raw = await create({ key: key(), name: 'x', content: { ...TEMPLATE_CONTENT, bodyHtml: '<p>{{{client_name}}}</p>' } });
+    const raw = await create({ key: keys[1], name, content: { ...TEMPLATE_CONTENT, bodyHtml: '<p>{{{client_name}}}</p>' } });
     expect(raw.errors?.[0]?.message).toContain('triple-stash');
-    const badKey = await create({ key: 'Deposit Reminder', name: 'x', content: TEMPLATE_CONTENT });
+    const badKey = await create({ key: 'Deposit Reminder', name, content: TEMPLATE_CONTENT });
     expect(badKey.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'key' });
-    const duplicate = await create({ key: 'deposit_reminder', name: 'x', content: TEMPLATE_CONTENT });
+    const duplicate = await create({ key: 'deposit_reminder', name, content: TEMPLATE_CONTENT });
     expect(duplicate.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'key' });
-    expect(await count()).toBe(before);
+    expect(await count()).toBe(0);
+    expect(await shipped()).toEqual(shippedBefore);
   });
 
   test('preview: a stored version with given values (examples fill the rest), a draft, and missing values named', async () => {
@@ -161,12 +170,20 @@ describe('outgoing webhooks', () => {
 
 describe('metrics', () => {
   test('messages by channel and status and outgoing webhooks by status, as the tables count them', async () => {
-    const text = await (await fetch(`${platform.url}/metrics`)).text();
-    const [counts] = await platform.sql<{ failed_email: number; failed_hooks: number }>(
-      `SELECT (SELECT count(*)::int FROM messages WHERE channel = 'email' AND status = 'failed') AS failed_email, (SELECT count(*)::int FROM webhooks_out WHERE status = 'failed') AS failed_hooks`);
-    expect(counts!.failed_email).toBeGreaterThan(0);
-    expect(text).toContain(`virel_messages{channel="email",status="failed",service="virel-api"} ${counts!.failed_email}`);
+    // Other files' deliveries may still be settling (a message failing, a webhook retried): the
+    // scrape and the tables are read together until they agree, then compared.
+    const read = async () => {
+      const text = await (await fetch(`${platform.url}/metrics`)).text();
+      const [counts] = await platform.sql<{ failed_email: number; failed_hooks: number }>(
+        `SELECT (SELECT count(*)::int FROM messages WHERE channel = 'email' AND status = 'failed') AS failed_email, (SELECT count(*)::int FROM webhooks_out WHERE status = 'failed') AS failed_hooks`);
+      return { text, counts: counts! };
+    };
+    const email = (n: number) => `virel_messages{channel="email",status="failed",service="virel-api"} ${n}\n`;
+    const hooks = (n: number) => `virel_outgoing_webhooks{status="failed",service="virel-api"} ${n}\n`;
+    const { text, counts } = await eventually(read, (r) => r.text.includes(email(r.counts.failed_email)) && r.text.includes(hooks(r.counts.failed_hooks)), 20_000);
+    expect(counts.failed_email).toBeGreaterThan(0);
+    expect(text).toContain(email(counts.failed_email));
     expect(text).toContain('virel_messages{channel="whatsapp",status="sent",service="virel-api"}');
-    expect(text).toContain(`virel_outgoing_webhooks{status="failed",service="virel-api"} ${counts!.failed_hooks}`);
+    expect(text).toContain(hooks(counts.failed_hooks));
   });
 });

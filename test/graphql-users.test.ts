@@ -75,15 +75,19 @@ describe('users', () => {
   });
 
   test('invalid input is VALIDATION naming the field and creates nothing', async () => {
-    const [{ n: before }] = (await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
-    const badEmail = await platform.gql('mutation { createUser(input: { email: "not-an-email", name: "X", password: "a long enough password" }) { id } }');
+    // Every refused user carries this test's name: counted by it, not over the whole table.
+    const name = `Refused ${tag()}`;
+    const users = async () => ((await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE name = ?', [name])) as [{ n: number }])[0].n;
+    const badEmail = await platform.gql('mutation ($n: String!) { createUser(input: { email: "not-an-email", name: $n, password: "a long enough password" }) { id } }', { n: name });
     expect(badEmail.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'email' });
-    const shortPassword = await platform.gql(`mutation { createUser(input: { email: "short-${tag()}@virel.local", name: "X", password: "short" }) { id } }`);
+    const shortPassword = await platform.gql(`mutation ($n: String!) { createUser(input: { email: "short-${tag()}@virel.local", name: $n, password: "short" }) { id } }`, { n: name });
     expect(shortPassword.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'password' });
-    const unknownRole = await createUser({ roleCodes: ['NO_SUCH_ROLE'] });
+    const unknownRole = await createUser({ name, roleCodes: ['NO_SUCH_ROLE'] });
     expect(unknownRole.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'roleCodes' });
-    const [{ n: after }] = (await platform.sql<{ n: number }>('SELECT count(*)::int AS n FROM users')) as [{ n: number }];
-    expect(after).toBe(before);
+    expect(await users()).toBe(0);
+    // The same input with a known role is counted.
+    expect((await createUser({ name })).errors).toBeUndefined();
+    expect(await users()).toBe(1);
   });
 
   test('a duplicate email is CONFLICT (on create and update, whatever the case), not an internal error', async () => {

@@ -47,17 +47,25 @@ describe('createTask / createException', () => {
   });
 
   test('bad input is VALIDATION naming the field and creates nothing', async () => {
-    const count = async () => (await platform.sql<{ n: string }>('SELECT (SELECT count(*) FROM tasks) + (SELECT count(*) FROM exceptions) AS n'))[0]!.n;
-    const before = await count();
+    // "Nothing" is counted about this test's own inputs (a tagged subject, a fresh entity id):
+    // escalations of other files' work items write tasks and exceptions meanwhile.
+    const subject = `x ${randomUUID().slice(0, 8)}`;
+    const model = randomUUID();
+    const count = async () => (await platform.sql<{ n: string }>(
+      'SELECT (SELECT count(*) FROM tasks WHERE subject = ?) + (SELECT count(*) FROM exceptions WHERE entity_id = ?) AS n', [subject, model]))[0]!.n;
     const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
-    const base = { type: 'follow_up', subject: 'x', entityType: 'booking', entityId: await subjectBooking(platform) };
+    const base = { type: 'follow_up', subject, entityType: 'booking', entityId: await subjectBooking(platform) };
     expect((await platform.gql(CREATE, { input: { ...base, type: 'Not A Code' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'type' });
     expect((await platform.gql(CREATE, { input: { ...base, entityId: 'nope' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
     expect((await platform.gql(CREATE, { input: { ...base, details: '[1,2]' } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'details' });
     expect((await platform.gql(CREATE, { input: { ...base, assigneeId: randomUUID() } })).errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'assigneeId' });
-    const exception = await platform.gql('mutation { createException(input: { type: "x", severity: low, summary: "  ", entityType: "model", entityId: "' + randomUUID() + '" }) { exception { id } } }');
+    const exception = await platform.gql('mutation ($m: ID!) { createException(input: { type: "x", severity: low, summary: "  ", entityType: "model", entityId: $m }) { exception { id } } }', { m: model });
     expect(exception.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'summary' });
-    expect(await count()).toBe(before);
+    expect(await count()).toBe('0');
+    // The same inputs, valid, are counted.
+    expect((await platform.gql(CREATE, { input: base })).errors).toBeUndefined();
+    expect((await platform.gql('mutation ($m: ID!) { createException(input: { type: "x", severity: low, summary: "Valid", entityType: "model", entityId: $m }) { exception { id } } }', { m: model })).errors).toBeUndefined();
+    expect(await count()).toBe('2');
   });
 });
 
@@ -67,15 +75,18 @@ describe('what a new work item may be about and who it may go to', () => {
     await assign(platform.temporal.workflow.getHandle(`booking:${booking}`), await platform.userId('sasha@virel.local'), { actor: { type: 'system' } });
     const lukas = { authorization: `Bearer ${await platform.tokenOf('OPERATOR:lukas')}` };
     const CREATE = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { task { id } } }';
-    const count = async () => (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0]!.n;
-    const before = await count();
-    const hidden = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Peek', entityType: 'booking', entityId: booking } }, lukas);
+    // Tasks about these bookings or with this test's subjects (escalations write tasks meanwhile).
+    const tag = randomUUID().slice(0, 8);
+    const ghost = randomUUID();
+    const count = async () => (await platform.sql<{ n: string }>(
+      'SELECT count(*) AS n FROM tasks WHERE entity_id IN (?, ?) OR subject LIKE ?', [booking, ghost, `% ${tag}`]))[0]!.n;
+    const hidden = await platform.gql(CREATE, { input: { type: 'follow_up', subject: `Peek ${tag}`, entityType: 'booking', entityId: booking } }, lukas);
     expect(hidden.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
-    const missing = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Ghost', entityType: 'booking', entityId: randomUUID() } });
+    const missing = await platform.gql(CREATE, { input: { type: 'follow_up', subject: `Ghost ${tag}`, entityType: 'booking', entityId: ghost } });
     expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'entityId' });
-    const giveAway = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'For Sasha', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await platform.userId('sasha@virel.local') } }, lukas);
+    const giveAway = await platform.gql(CREATE, { input: { type: 'follow_up', subject: `For Sasha ${tag}`, entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await platform.userId('sasha@virel.local') } }, lukas);
     expect(giveAway.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', permission: 'escalations.manage' });
-    expect(await count()).toBe(before);
+    expect(await count()).toBe('0');
     // Their own booking, and keeping the task, are fine.
     const mine = await platform.gql(CREATE, { input: { type: 'follow_up', subject: 'Mine', entityType: 'booking', entityId: await subjectBooking(platform), assigneeId: await platform.userId('lukas@virel.local') } }, lukas);
     expect(mine.errors).toBeUndefined();

@@ -5,6 +5,7 @@
  * query-less bodies; each with a clear error, and nothing changed.
  */
 import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { buildApp, type App } from '../api/app.ts';
 import { DEFAULT_API_LIMITS } from '../platform/config.ts';
@@ -46,7 +47,11 @@ async function post(url: string, body: string | object, headers: Record<string, 
   const text = await response.text();
   return { status: response.status, json: JSON.parse(text) as GraphQLResponse, headers: response.headers };
 }
-const inquiryCount = async () => Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>('SELECT count(*) AS n FROM inquiries'))[0]?.n);
+/** A word for a test's client names, so that "nothing changed" counts only its own inquiries (other files' intake goes on). */
+const newTag = () => `Hardening${randomUUID().slice(0, 8)}`;
+/** Inquiries whose client name carries the tag. */
+const inquiryCount = async (tag: string) => Number((await platform.orm.em.getConnection().execute<Array<{ n: string }>>(
+  'SELECT count(*) AS n FROM inquiries WHERE client_name LIKE ?', [`%${tag}%`]))[0]?.n);
 
 describe('operation limits (graphql-armor)', () => {
   test('depth, cost, aliases and tokens over the limit are VALIDATION errors naming the limit', async () => {
@@ -65,14 +70,17 @@ describe('operation limits (graphql-armor)', () => {
   });
 
   test('a mutation refused by a limit changes nothing', async () => {
-    const before = await inquiryCount();
-    const create = (alias: string) => `${alias}: createInquiry(input: { source: web, clientName: "Limit" }) { created }`;
+    const tag = newTag();
+    const create = (alias: string) => `${alias}: createInquiry(input: { source: web, clientName: "Limit ${tag}" }) { created }`;
     const refused = await post(strict.url, { query: `mutation { ${create('a')} ${create('b')} ${create('c')} }` });
     expect(refused.json.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION' });
     // Over the cost limit (checked once variables are known, still before anything runs).
-    const costly = await post(strict.url, { query: `mutation { createInquiry(input: { source: web, clientName: "Costly" }) { inquiry { ${'id ref status '.repeat(10)} } } }` });
+    const costly = await post(strict.url, { query: `mutation { createInquiry(input: { source: web, clientName: "Costly ${tag}" }) { inquiry { ${'id ref status '.repeat(10)} } } }` });
     expect(costly.json.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', limit: 'costLimit' });
-    expect(await inquiryCount()).toBe(before);
+    expect(await inquiryCount(tag)).toBe(0);
+    // Within the limits, the same mutation is counted.
+    expect((await post(strict.url, { query: `mutation { ${create('a')} }` })).json.errors).toBeUndefined();
+    expect(await inquiryCount(tag)).toBe(1);
   });
 
   test('the limits apply to subscriptions over WebSocket too', async () => {
@@ -112,8 +120,8 @@ describe('production mode', () => {
 
 describe('request bodies', () => {
   test('a body over the limit is refused with 413 before parsing, declared or streamed', async () => {
-    const before = await inquiryCount();
-    const big = JSON.stringify({ query: 'mutation { createInquiry(input: { source: web, clientName: "Big" }) { created } }', variables: { pad: 'x'.repeat(5000) } });
+    const tag = newTag();
+    const big = JSON.stringify({ query: `mutation { createInquiry(input: { source: web, clientName: "Big ${tag}" }) { created } }`, variables: { pad: 'x'.repeat(5000) } });
     const declared = await post(strict.url, big);
     expect(declared.status).toBe(413);
     expect(declared.json.errors?.[0]).toMatchObject({ message: expect.stringMatching(/larger than the limit of 4096 bytes/), extensions: { code: 'VALIDATION', limitBytes: 4096 } });
@@ -126,15 +134,15 @@ describe('request bodies', () => {
     } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(((await streamed.json()) as GraphQLResponse).errors?.[0]?.message).toMatch(/larger than the limit/);
-    expect(await inquiryCount()).toBe(before);
+    expect(await inquiryCount(tag)).toBe(0);
     // The default limit (1 MiB) on the ordinary API.
     const huge = await post(platform.url, { query: '{ me { id } }', variables: { pad: 'x'.repeat(1_100_000) } });
     expect(huge.status).toBe(413);
   });
 
   test('malformed JSON, a missing query, a batch or another content type: clear errors, nothing changed', async () => {
-    const before = await inquiryCount();
-    const malformed = await post(platform.url, '{"query": "mutation { createInquiry(input: {source: web}) { created } }"');
+    const tag = newTag();
+    const malformed = await post(platform.url, `{"query": "mutation { createInquiry(input: {source: web, clientName: \\"${tag}\\"}) { created } }"`);
     expect(malformed.status).toBe(400);
     expect(malformed.json.errors?.[0]).toMatchObject({ message: expect.stringMatching(/not valid JSON/), extensions: { code: 'VALIDATION' } });
     const noQuery = await post(platform.url, { variables: {} });
@@ -146,9 +154,9 @@ describe('request bodies', () => {
     const form = await post(platform.url, 'query=mutation', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);
     expect(form.json.errors?.[0]?.message).toMatch(/Content-Type: application\/json/);
-    const syntax = await post(platform.url, { query: 'mutation { createInquiry(input: { source: web }' });
+    const syntax = await post(platform.url, { query: `mutation { createInquiry(input: { source: web, clientName: "${tag}" }` });
     expect(syntax.json.errors?.[0]?.message).toMatch(/Syntax Error/);
-    expect(await inquiryCount()).toBe(before);
+    expect(await inquiryCount(tag)).toBe(0);
   });
 });
 

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { resolveTemporalCli } from '../launcher/temporal-binaries.ts';
 import { SA_ENTITY_TYPE, SA_REF, SA_STATUS } from '../workflows/search-attributes.ts';
 import { startTestPlatform, testEnv, type TestPlatform } from './support/platform.ts';
@@ -100,14 +101,18 @@ describe('createInquiry → workflow → row → query', () => {
   test('a duplicate delivery (same source + external ref) returns the same inquiry and writes nothing', async () => {
     const input = { source: 'partner', externalRef: `partner-${Date.now()}`, clientName: 'James Carter' };
     const first = await platform.gql<Created>(CREATE, { input });
-    const before = await rowCounts();
+    const firstId = first.data!.createInquiry.inquiry.id;
+    // Counted about this delivery only: other files' workflows write to the same tables meanwhile.
+    expect(await rowCounts(firstId)).toEqual({ inquiries: 1, audit: 1, timeline: 1, events: 1 });
     const [second, third] = await Promise.all([platform.gql<Created>(CREATE, { input }), platform.gql<Created>(CREATE, { input })]);
     for (const again of [second, third]) {
       expect(again.errors).toBeUndefined();
       expect(again.data!.createInquiry.created).toBe(false);
-      expect(again.data!.createInquiry.inquiry.id).toBe(first.data!.createInquiry.inquiry.id);
+      expect(again.data!.createInquiry.inquiry.id).toBe(firstId);
     }
-    expect(await rowCounts()).toEqual(before);
+    expect(await rowCounts(firstId)).toEqual({ inquiries: 1, audit: 1, timeline: 1, events: 1 });
+    expect(await inquiriesWith({ externalRef: input.externalRef })).toBe(1);
+    expect(await recordedWith(input.externalRef)).toBe(2);
   });
 
   test('without an external ref every request is a new inquiry', async () => {
@@ -122,14 +127,18 @@ describe('createInquiry → workflow → row → query', () => {
     [{ source: 'web', externalRef: 'has spaces in it' }, 'externalRef'],
     [{ source: 'web', requestedTimeFrom: '2026-12-25T20:00:00Z', requestedTimeTo: '2026-12-25T19:00:00Z' }, 'requestedTimeTo'],
     [{ source: 'web', subject: 'x'.repeat(301) }, 'subject'],
-  ])('bad input %j gets a VALIDATION error naming %s and changes nothing', async (input, field) => {
-    const before = await rowCounts();
-    const workflowsBefore = await countWorkflows();
+  ])('bad input %j gets a VALIDATION error naming %s and changes nothing', async (bad, field) => {
+    // Tagged (a valid external ref unless that is the bad field, and a client name) so that
+    // "nothing" is checked about this request only: other files write the same tables meanwhile.
+    const tag = randomUUID().slice(0, 8);
+    const input = { clientName: `Bad input ${tag}`, ...bad, externalRef: 'externalRef' in bad ? `${bad.externalRef} ${tag}` : `bad-${tag}` };
     const result = await platform.gql(CREATE, { input });
     expect(result.data?.createInquiry ?? null).toBeNull();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field });
-    expect(await rowCounts()).toEqual(before);
-    expect(await countWorkflows()).toBe(workflowsBefore);
+    expect(await inquiriesWith({ externalRef: input.externalRef, clientName: input.clientName })).toBe(0);
+    expect(await recordedWith(input.externalRef)).toBe(0);
+    // No workflow was started under the id this delivery would have had.
+    await expect(platform.temporal.workflow.getHandle(`inquiry:web:${input.externalRef}`).describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 
   test('an unknown enum value or a malformed date is rejected by the schema', async () => {
@@ -140,9 +149,19 @@ describe('createInquiry → workflow → row → query', () => {
   });
 });
 
-async function countWorkflows(): Promise<number> {
-  const { count } = await platform.temporal.workflow.count(`VirelEntityType='inquiry'`);
-  return count;
+/** Inquiries with this external ref or client name. */
+async function inquiriesWith(tagged: { externalRef?: string; clientName?: string }): Promise<number> {
+  const [row] = await platform.orm.em.getConnection().execute<Array<{ n: string }>>(
+    'SELECT count(*) AS n FROM inquiries WHERE external_ref = ? OR client_name = ?', [tagged.externalRef ?? null, tagged.clientName ?? null]);
+  return Number(row?.n);
+}
+
+/** Audit entries and domain events that record this external ref (an inquiry's CREATE and inquiry.created do). */
+async function recordedWith(externalRef: string): Promise<number> {
+  const [row] = await platform.orm.em.getConnection().execute<Array<{ n: string }>>(
+    `SELECT (SELECT count(*) FROM audit_log WHERE after->>'externalRef' = ?) + (SELECT count(*) FROM domain_events WHERE payload->>'externalRef' = ?) AS n`,
+    [externalRef, externalRef]);
+  return Number(row?.n);
 }
 
 describe('client linking', () => {
@@ -159,25 +178,36 @@ describe('client linking', () => {
 
 describe('inquiries list', () => {
   test('pages with opaque cursors, newest first, filtered by status', async () => {
-    for (let i = 0; i < 3; i++) await platform.gql(CREATE, { input: { source: 'whatsapp', clientName: `Page test ${i}` } });
-    const q = `query ($after: String) { inquiries(first: 2, after: $after, status: new) { edges { cursor node { id createdAt status } } pageInfo { hasNextPage endCursor } } }`;
-    type Page = { inquiries: { edges: Array<{ node: { id: string; createdAt: string; status: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const page: { data?: Page | null } = await platform.gql<Page>(q, { after });
-      const conn = page.data!.inquiries;
-      for (const edge of conn.edges) {
-        expect(edge.node.status).toBe('new');
-        seen.push(edge.node.id);
-      }
-      after = conn.pageInfo.hasNextPage ? conn.pageInfo.endCursor : null;
-      pages++;
-    } while (after && pages < 100);
-    const [{ total }] = await platform.orm.em.getConnection().execute<Array<{ total: string }>>(`SELECT count(*) AS total FROM inquiries WHERE status = 'new'`) as [{ total: string }];
-    expect(seen.length).toBe(Number(total));
-    expect(new Set(seen).size).toBe(seen.length);
+    // Its own inquiries only (a tag in the client name, through the q filter): other files leave
+    // any number of new inquiries behind.
+    const tag = randomUUID().slice(0, 8);
+    const created: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const result = await platform.gql<Created>(CREATE, { input: { source: 'whatsapp', clientName: `Page test ${tag} ${i}` } });
+      expect(result.errors).toBeUndefined();
+      created.push(result.data!.createInquiry.inquiry.id);
+    }
+    // One of the four leaves status new: the status filter drops it.
+    const moved = await platform.gql('mutation ($id: ID!) { changeStatus(input: { entity: { type: inquiry, id: $id }, to: "qualified" }) { to } }', { id: created[1] });
+    expect(moved.errors).toBeUndefined();
+    const q = `query ($after: String, $q: String) { inquiries(first: 2, after: $after, status: new, q: $q) { edges { cursor node { id createdAt status } } pageInfo { hasNextPage endCursor } } }`;
+    type Page = { inquiries: { edges: Array<{ cursor: string; node: { id: string; createdAt: string; status: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const read = async (after: string | null) => {
+      const page: { data?: Page | null; errors?: unknown } = await platform.gql<Page>(q, { after, q: `Page test ${tag}` });
+      expect(page.errors).toBeUndefined();
+      return page.data!.inquiries;
+    };
+    // Newest first (createdAt, then id, descending): created one after another, so in reverse.
+    const first = await read(null);
+    expect(first.edges.map((e) => e.node.id)).toEqual([created[3], created[2]]);
+    expect(first.pageInfo).toEqual({ hasNextPage: true, endCursor: first.edges[1]!.cursor });
+    const second = await read(first.pageInfo.endCursor);
+    expect(second.edges.map((e) => e.node.id)).toEqual([created[0]]);
+    expect(second.pageInfo).toEqual({ hasNextPage: false, endCursor: second.edges[0]!.cursor });
+    const nodes = [...first.edges, ...second.edges].map((e) => e.node);
+    expect(nodes.map((n) => n.status)).toEqual(['new', 'new', 'new']);
+    const instants = nodes.map((n) => Date.parse(n.createdAt));
+    expect(instants).toEqual([...instants].sort((x, y) => y - x));
   });
 
   test('filters by priority, source, assignee, time and free text; contacts are searchable only with pii.read', async () => {

@@ -12,7 +12,8 @@ export const INQUIRY_OPERATIONS: MatrixOperation[] = [
   {
     field: 'Mutation.createInquiry', permission: 'inquiries.write',
     document: 'mutation { createInquiry(input: { source: phone, clientName: "Matrix" }) { inquiry { id } } }',
-    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM inquiries'),
+    // Inquiries this document makes (its client name): inbound channels may add others meanwhile.
+    state: (platform) => countOf(platform, `SELECT count(*) AS n FROM inquiries WHERE client_name = 'Matrix'`),
   },
   {
     field: 'Mutation.changeStatus', permission: 'inquiries.write', setup: subject, state: changesOf,

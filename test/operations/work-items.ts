@@ -37,6 +37,9 @@ const changesOf = (platform: TestPlatform, vars: Record<string, unknown>) => cou
 const task = async (platform: TestPlatform) => ({ id: await freshTask(platform) });
 const exception = async (platform: TestPlatform) => ({ id: await freshException(platform) });
 
+/** What the matrix's createException is about. */
+const MATRIX_MODEL = randomUUID();
+
 export const WORK_ITEM_OPERATIONS: MatrixOperation[] = [
   { field: 'Query.tasks', permission: 'tasks.read', document: '{ tasks(first: 1, assignee: "me") { edges { cursor } } }' },
   { field: 'Query.task', permission: 'tasks.read', setup: task, document: 'query ($id: ID!) { task(id: $id) { id } }' },
@@ -46,12 +49,14 @@ export const WORK_ITEM_OPERATIONS: MatrixOperation[] = [
     field: 'Mutation.createTask', permission: 'tasks.write',
     setup: async (platform) => ({ booking: await subjectBooking(platform) }),
     document: 'mutation ($booking: ID!) { createTask(input: { type: "follow_up", subject: "Matrix", entityType: "booking", entityId: $booking }) { task { id } } }',
-    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM tasks'),
+    // Tasks about the subject booking only: escalations write tasks about other items meanwhile.
+    state: (platform, vars) => countOf(platform, 'SELECT count(*) AS n FROM tasks WHERE entity_id = ?', [vars.booking]),
   },
   {
     field: 'Mutation.createException', permission: 'exceptions.write',
-    document: `mutation { createException(input: { type: "mismatch", severity: low, summary: "Matrix", entityType: "model", entityId: "${randomUUID()}" }) { exception { id } } }`,
-    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM exceptions'),
+    document: `mutation { createException(input: { type: "mismatch", severity: low, summary: "Matrix", entityType: "model", entityId: "${MATRIX_MODEL}" }) { exception { id } } }`,
+    // Exceptions about this (made-up) model only: escalations write exceptions meanwhile.
+    state: (platform) => countOf(platform, 'SELECT count(*) AS n FROM exceptions WHERE entity_id = ?', [MATRIX_MODEL]),
   },
   {
     field: 'Mutation.completeTask', permission: 'tasks.write', setup: task, state: changesOf,
