@@ -81,7 +81,10 @@ const mailsTo = async (email: string) => (await mail.messages()).filter((m) => m
 
 /** How long the execution ran in workflow time. */
 async function workflowDuration(workflowId: string): Promise<number> {
-  const { startTime, closeTime } = await env.client.workflow.getHandle(workflowId).describe();
+  // The execution row says done a moment before its workflow closes: wait for the close.
+  const handle = env.client.workflow.getHandle(workflowId);
+  await handle.result();
+  const { startTime, closeTime } = await handle.describe();
   return closeTime!.getTime() - startTime.getTime();
 }
 

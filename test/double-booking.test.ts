@@ -104,6 +104,7 @@ describe('a second booking of the same model at the same time', () => {
 
 describe('concurrent attempts', () => {
   const ATTEMPTS = 50;
+  // 50 drafts and 50 transitions at once: a minute or more on a loaded 2-core machine.
 
   async function drafts(modelId: string, day: number) {
     const made: Array<{ id: string; ref: string }> = [];
@@ -129,7 +130,7 @@ describe('concurrent attempts', () => {
     for (const c of conflicts) expect(c.errors?.[0]?.extensions?.conflictingBookingRef).toBe(winner.ref);
     expect(await holding(model.id)).toBe(1);
     expect(await doubleBookings(model.id)).toBe(0);
-  });
+  }, 180_000);
 
   test(`${ATTEMPTS} parallel transitions sent straight to the workflows (no service check): the database refuses all but one`, async () => {
     const model = await freshModel(platform);
@@ -144,5 +145,5 @@ describe('concurrent attempts', () => {
     expect(await doubleBookings(model.id)).toBe(0);
     // The refused ones stay drafts, in the workflow as in the row.
     expect((await platform.sql<{ n: number }>(`SELECT count(*)::int AS n FROM bookings WHERE model_id = ? AND status = 'draft'`, [model.id]))[0]!.n).toBe(ATTEMPTS - 1);
-  });
+  }, 180_000);
 });
