@@ -53,3 +53,17 @@ export async function closeOpenWork(platform: TestPlatform, ids: Iterable<string
   const left = await open();
   if (left.length > 0) throw new Error(`could not close this file's open work: ${left.map((item) => `${item.kind} ${item.id} (${item.status})`).join(', ')}\n${failures.join('\n')}`);
 }
+
+/**
+ * Resolves every availability mismatch of these bookings still unresolved, through GraphQL
+ * resolveAvailabilityMismatch as the demo owner (its overbooking or mismatch exception, with its
+ * SLA timer, is resolved with it), so that closeOpenWork finds nothing of theirs left to dismiss.
+ */
+export async function resolveOpenMismatches(platform: TestPlatform, bookingIds: Iterable<string>): Promise<void> {
+  const open = await platform.sql<{ id: string }>('SELECT id FROM availability_mismatches WHERE booking_id = ANY(?::uuid[]) AND resolved_at IS NULL', [uuids(bookingIds)]);
+  for (const { id } of open) {
+    const response = await platform.gql('mutation ($id: ID!) { resolveAvailabilityMismatch(id: $id, note: "test cleanup") { resolvedAt } }', { id },
+      { authorization: `Bearer ${await platform.tokenOf('OWNER')}`, 'idempotency-key': randomUUID() });
+    if (response.errors?.length) throw new Error(`could not resolve mismatch ${id}: ${response.errors[0]!.message}`);
+  }
+}
