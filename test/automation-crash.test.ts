@@ -16,6 +16,7 @@ import { emitPaymentEvent } from './support/automation.ts';
 import { bookingDraft, demoReferences, startBooking } from './support/lifecycles.ts';
 import { testEnv } from './support/platform.ts';
 import { kill, platformProcesses } from './support/processes.ts';
+import { deleteSchedules } from './support/schedules.ts';
 import { eventually } from './support/wait.ts';
 import { startTestMailCatcher, type TestMailCatcher } from './support/mail-catcher.ts';
 import { startTelegramStandIn, type StandIn } from './support/stand-ins.ts';
@@ -44,10 +45,16 @@ let mail: TestMailCatcher | undefined;
 let telegram: StandIn | undefined;
 
 afterAll(async () => {
-  await processes.killAll();
-  await Promise.all([mail?.stop(), telegram?.stop()]);
-  await connection?.close();
-  await orm?.close();
+  try {
+    await processes.killAll();
+    // worker/main.ts created the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep):
+    // left behind they would fire in the files that run after this one.
+    if (client) await deleteSchedules(client);
+  } finally {
+    await Promise.all([mail?.stop(), telegram?.stop()]);
+    await connection?.close();
+    await orm?.close();
+  }
 });
 
 describe('automation under SIGKILL', () => {

@@ -16,6 +16,7 @@ import { startPlatformProcess, type PlatformProcess } from '../launcher/platform
 import { lifecycleStateQuery } from '../workflows/lifecycle/messages.ts';
 import { startInquiry, transition } from './support/lifecycles.ts';
 import { testEnv } from './support/platform.ts';
+import { deleteSchedules } from './support/schedules.ts';
 
 let orm: MikroORM;
 let connection: Connection;
@@ -42,9 +43,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.crash()));
-  await connection?.close();
-  await orm?.close();
+  try {
+    await Promise.all(workers.map((w) => w.crash()));
+    // The worker processes created the Schedules (webhook sweep, reconciliation, calendar imports,
+    // mismatch sweep; the default intervals: every minute): left behind they would fire in the files that run after this one.
+    if (client) await deleteSchedules(client);
+  } finally {
+    await connection?.close();
+    await orm?.close();
+  }
 });
 
 describe('worker crash', () => {

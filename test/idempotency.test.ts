@@ -183,7 +183,8 @@ describe('Idempotency-Key', () => {
     const waitedMs = performance.now() - killedAt;
     expect(retry.errors).toBeUndefined();
     expect(retry.data?.changeStatus).toMatchObject({ from: 'new', to: 'qualified' });
-    expect(waitedMs).toBeLessThan((LEASE_SECONDS + 3) * 1000);
+    // Within seconds of the lease running out (not a timeout's minutes); the margin is for a loaded CI machine.
+    expect(waitedMs).toBeLessThan((LEASE_SECONDS + 10) * 1000);
     const changes = await platform.sql<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE entity_id = ? AND action <> 'CREATE'`, [id]);
     expect(changes[0]?.n).toBe('1');
     // The result is stored now: one more repeat is a replay.

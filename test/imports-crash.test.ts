@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startTestPlatform, testFiles, testStripeEnv, type TestPlatform } from './support/platform.ts';
 import { kill, platformProcesses } from './support/processes.ts';
+import { deleteSchedules } from './support/schedules.ts';
 import { eventually } from './support/wait.ts';
 
 let platform: TestPlatform;
@@ -29,8 +30,14 @@ beforeAll(async () => {
   platform = await startTestPlatform({ worker: false });
 });
 afterAll(async () => {
-  await processes.killAll();
-  await platform?.stop();
+  try {
+    await processes.killAll();
+    // worker/main.ts created the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep):
+    // left behind they would fire in the files that run after this one.
+    if (platform) await deleteSchedules(platform.temporal);
+  } finally {
+    await platform?.stop();
+  }
 });
 
 interface Progress { status: string; appliedRows: number; applied: { create: number; update: number; unchanged: number; error: number } }

@@ -14,16 +14,23 @@ import { SA_ASSIGNEE, SA_STATUS } from '../workflows/search-attributes.ts';
 import { bookingDraft, demoReferences, startBooking, startInquiry, startTask, transition } from './support/lifecycles.ts';
 import { withFreshModel } from './support/models.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { closeOpenWork } from './support/work-items.ts';
 
 let platform: TestPlatform;
 let refs: Awaited<ReturnType<typeof demoReferences>>;
+/** This file's tasks: one left open (a failed test) is closed in afterAll, not left to breach and escalate in a later file. */
+const opened: string[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform();
   refs = await demoReferences(platform.orm);
 });
 afterAll(async () => {
-  await platform?.stop();
+  try {
+    if (platform) await closeOpenWork(platform, opened);
+  } finally {
+    await platform?.stop();
+  }
 });
 
 const sql: TestPlatform['sql'] = (query, params) => platform.sql(query, params);
@@ -209,6 +216,7 @@ describe('booking lifecycle', () => {
 describe('task lifecycle', () => {
   test('gets its SLA from sla_policies; reassignment restarts the clock; completion ends the timers', async () => {
     const { handle, created } = await startTask(platform.temporal, { entityId: randomUUID(), type: 'confirm_booking', priority: 'high' });
+    opened.push(created.entityId);
     const [raw] = await sql<Record<string, string>>('SELECT created_at, sla_deadline_at, sla_warning_at FROM tasks WHERE id = ?', [created.entityId]);
     const task = { created_at: new Date(raw!.created_at!), sla_deadline_at: new Date(raw!.sla_deadline_at!), sla_warning_at: new Date(raw!.sla_warning_at!) };
     expect(task.sla_deadline_at.getTime() - task.created_at.getTime()).toBe(15 * 60_000);

@@ -12,6 +12,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openOrm } from '../db/orm.ts';
 import { SYSTEM } from '../domain/access.ts';
+import type { IntegrationStatus } from '../domain/integrations.ts';
 import { resolveTemporalTestServer } from '../launcher/temporal-binaries.ts';
 import type { MessagingConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
@@ -57,19 +58,39 @@ beforeAll(async () => {
     registerSearchAttributes: false, logger: createLogger({ level: 'debug', service: 'test-worker', destination }), messaging,
   });
   orm = await openOrm(testEnv().databaseUrl);
+  [{ status: telegramStatus }] = await sql<{ status: IntegrationStatus }>(`SELECT status FROM integrations WHERE code = 'telegram'`) as [{ status: IntegrationStatus }];
 }, 90_000);
 
 afterAll(async () => {
-  await workers?.shutdown();
-  await env?.teardown();
-  await orm?.close();
-  await Promise.all([telegram?.stop(), whatsapp?.stop(), receiver?.stop(), mail?.stop()]);
+  try {
+    if (orm) await restoreIntegrations();
+  } finally {
+    await workers?.shutdown();
+    await env?.teardown();
+    await orm?.close();
+    await Promise.all([telegram?.stop(), whatsapp?.stop(), receiver?.stop(), mail?.stop()]);
+  }
 });
 
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => sqlOf(orm)<T>(query, params);
 const services = () => createServices({ em: orm.em.fork(), temporal: env.client, sessions: { revokeUser: async () => 0 } });
 const system: Caller = { principal: SYSTEM };
 const settled = (workflowId: string) => env.client.workflow.getHandle(workflowId).result() as Promise<DeliveryOutcome>;
+
+/** The demo `telegram` row's status as this file found it. */
+let telegramStatus: IntegrationStatus;
+/**
+ * The shared integration rows this file configures (`telegram`, `webhook`) put back as it found
+ * them: each test does so in its finally, and afterAll again whatever happened (a test that timed
+ * out never reaches its finally; later files send through these rows).
+ */
+async function restoreIntegrations(): Promise<void> {
+  const rows = await sql<{ id: string; code: string }>(`SELECT id, code FROM integrations WHERE code IN ('telegram', 'webhook')`);
+  for (const row of rows) {
+    if (row.code === 'telegram') await services().integrations.update(system, row.id, { status: telegramStatus, settings: { apiUrl: null }, secrets: { botToken: null } });
+    else await services().integrations.update(system, row.id, { secrets: { signingSecret: null } });
+  }
+}
 
 interface MessageRow { status: string; attempts: number; provider_message_id: string | null; last_error: string | null; channel: string; recipient: string; body_text: string }
 const messageRow = async (id: string) => (await sql<MessageRow>('SELECT * FROM messages WHERE id = ?', [id]))[0]!;
@@ -144,8 +165,11 @@ describe('integrations as data at runtime', () => {
       });
       expect(JSON.stringify(entries)).not.toMatch(/515151|No-show|not-the-right-token|row-integration-token/);
     } finally {
-      await services().integrations.update(system, integrationId, { status: row!.status as 'testing', settings: { apiUrl: null }, secrets: { botToken: null } });
-      await rowTelegram.stop();
+      try {
+        await restoreIntegrations();
+      } finally {
+        await rowTelegram.stop();
+      }
     }
     // Not active: the environment's settings send again, and the send is still in the row's log (saying whose settings it used).
     const envBefore = telegram.requests.length;
@@ -373,7 +397,7 @@ describe('outgoing webhooks', () => {
       expect(await settled(webhookWorkflowId((await callWebhook({ path })).webhookId))).toEqual({ status: 'sent' });
       expect(verifiedWith(path)).toEqual([rowSecret]);
     } finally {
-      await services().integrations.update(system, row!.id, { secrets: { signingSecret: null } });
+      await restoreIntegrations();
     }
     const after = `/hooks/${randomUUID()}`;
     expect(await settled(webhookWorkflowId((await callWebhook({ path: after })).webhookId))).toEqual({ status: 'sent' });

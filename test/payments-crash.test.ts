@@ -13,6 +13,7 @@ import { freePort } from '../launcher/ports.ts';
 import { freshBooking } from './operations/bookings.ts';
 import { startTestPlatform, testStripe, testStripeEnv, TEST_JWT_SECRET, type TestPlatform } from './support/platform.ts';
 import { kill, platformProcesses } from './support/processes.ts';
+import { deleteSchedules } from './support/schedules.ts';
 import { deliver, pay, paymentSteps, signedEvent, type PaymentSteps, type SignedEvent, uniqueSlot } from './support/stripe.ts';
 import { eventually } from './support/wait.ts';
 
@@ -62,8 +63,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await processes.killAll();
-  await platform?.stop();
+  try {
+    await processes.killAll();
+    // worker/main.ts created the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep):
+    // left behind they would fire in the files that run after this one.
+    if (platform) await deleteSchedules(platform.temporal);
+  } finally {
+    await platform?.stop();
+  }
 });
 
 describe('the API only acknowledges', () => {
@@ -142,9 +149,10 @@ describe('SIGKILL between webhook receipt and signal', () => {
     if (!worker || worker.exitCode !== null) worker = await startProcess('worker/main.ts', '"worker running"');
     const [item] = await paidIntents(1);
     // As a worker leaves a row it claimed just before it was killed: stored, claimed, never signalled.
+    // The claim lasts 10 s: well beyond the 1.5 s looked at below, even on a loaded machine.
     const [stripeRow] = await platform.sql<{ id: string }>(`SELECT id FROM integrations WHERE code = 'stripe'`);
     await platform.sql(`INSERT INTO webhooks_in (integration_id, event_type, headers, payload, idempotency_key, delivery_claimed_until)
-      VALUES (?, 'payment_intent.succeeded', '{}', ?::jsonb, ?, now() + interval '3 seconds')`, [stripeRow!.id, item!.event.body, item!.event.id]);
+      VALUES (?, 'payment_intent.succeeded', '{}', ?::jsonb, ?, now() + interval '10 seconds')`, [stripeRow!.id, item!.event.body, item!.event.id]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // Held: the live worker's loop (sweeping every second) leaves it alone while the claim lasts.
     expect(await platform.sql('SELECT status, signalled_at, attempts FROM webhooks_in WHERE idempotency_key = ?', [item!.event.id]))

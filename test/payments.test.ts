@@ -9,7 +9,7 @@ import { freshBooking } from './operations/bookings.ts';
 import { startTestPlatform, testStripe, type TestPlatform } from './support/platform.ts';
 import { chargeOf, deliver, paidDeposit, pay, paymentSteps, signedEvent, startStripeRecorder, type PaymentSteps, uniqueSlot } from './support/stripe.ts';
 import { eventually } from './support/wait.ts';
-import { RECONCILIATION_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID } from '../workflows/payments/messages.ts';
+import { RECONCILIATION_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID, type ReconcileResult } from '../workflows/payments/messages.ts';
 
 let platform: TestPlatform;
 let stripe: Stripe;
@@ -269,6 +269,16 @@ describe('the stripe integration row governs the endpoint', () => {
     expect(changed.errors).toBeUndefined();
     return row!.id;
   };
+  /**
+   * The shared row as this file found it (status active, no settings or secrets of its own): each
+   * test puts it back in its finally, and the describe again in afterAll, whatever happened (a test
+   * that timed out never reaches its finally; later files take payments through this row).
+   */
+  const restoreStripe = () => setStripe(`{ status: active, settings: [{ name: "apiHost", value: null }, { name: "apiPort", value: null }, { name: "apiProtocol", value: null }],
+    secrets: [{ name: "webhookSecret", value: null }, { name: "secretKey", value: null }] }`);
+  afterAll(async () => {
+    if (platform) await restoreStripe();
+  });
   const logsOf = (integrationId: string, eventId: string) => platform.sql<{ outcome: string; summary: string; detail: Record<string, unknown> | null }>(
     `SELECT outcome, summary, detail FROM integration_logs WHERE integration_id = ? AND (detail->>'eventId' = ? OR summary LIKE '%' || ? || '%') ORDER BY created_at`, [integrationId, eventId, eventId]);
 
@@ -302,7 +312,7 @@ describe('the stripe integration row governs the endpoint', () => {
       // No client detail in the log: the event's payload stays in webhooks_in.
       expect(JSON.stringify(logged)).not.toContain(intent.clientSecret);
     } finally {
-      await setStripe('{ status: active }');
+      await restoreStripe();
     }
   }, 90_000);
 
@@ -325,7 +335,7 @@ describe('the stripe integration row governs the endpoint', () => {
       }, (r) => r.status === 400, 15_000);
       expect(await webhookRows(refusedLater.id)).toEqual([]);
     } finally {
-      await setStripe('{ secrets: [{ name: "webhookSecret", value: null }] }');
+      await restoreStripe();
     }
     // Cleared: the environment's secret signs again (at once: a failed signature reads the row again).
     const again = signedEvent('payment_intent.succeeded', paid);
@@ -365,9 +375,11 @@ describe('the stripe integration row governs the endpoint', () => {
       expect(keyOfIntent(whileTesting)).toEqual([]);
       expect((await stripe.paymentIntents.retrieve(whileTesting)).id).toBe(whileTesting);
     } finally {
-      await setStripe(`{ status: active, settings: [{ name: "apiHost", value: null }, { name: "apiPort", value: null }, { name: "apiProtocol", value: null }],
-        secrets: [{ name: "secretKey", value: null }] }`);
-      await recorder.stop();
+      try {
+        await restoreStripe();
+      } finally {
+        await recorder.stop();
+      }
     }
     // Active without a key of its own: the environment's (the embedded default) again.
     const withoutRowKey = await deposit();
@@ -419,14 +431,16 @@ describe('reconciliation', () => {
   }, 90_000);
 
   test('runs on a Temporal Schedule; the sweep has one too', async () => {
-    const before = (await platform.sql<{ n: string }>('SELECT count(*) AS n FROM reconciliation_reports'))[0]?.n;
     const schedule = platform.temporal.schedule.getHandle(RECONCILIATION_SCHEDULE_ID);
-    expect((await schedule.describe()).action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcilePayments' });
+    const described = await schedule.describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcilePayments' });
     expect((await platform.temporal.schedule.getHandle(WEBHOOK_SWEEP_SCHEDULE_ID).describe()).action).toMatchObject({ workflowType: 'sweepWebhooks' });
+    // The run the trigger starts (not one started before it), and the report that run writes.
+    const earlier = new Set(described.info.recentActions.map((a) => a.action.workflow.workflowId));
     await schedule.trigger();
-    const reports = await eventually(
-      () => platform.sql<{ n: string; completed: string }>(`SELECT count(*) AS n, count(*) FILTER (WHERE status = 'completed') AS completed FROM reconciliation_reports`),
-      (rows) => Number(rows[0]?.completed) > Number(before), 30_000);
-    expect(Number(reports[0]?.completed)).toBeGreaterThan(Number(before));
+    const run = await eventually(async () => (await schedule.describe()).info.recentActions.find((a) => !earlier.has(a.action.workflow.workflowId)), (a) => a !== undefined, 30_000);
+    expect(run).toBeDefined();
+    const result = await platform.temporal.workflow.getHandle(run!.action.workflow.workflowId, run!.action.workflow.firstExecutionRunId).result() as ReconcileResult;
+    expect(await platform.sql<{ status: string }>('SELECT status FROM reconciliation_reports WHERE id = ?', [result.reportId])).toEqual([{ status: 'completed' }]);
   }, 60_000);
 });

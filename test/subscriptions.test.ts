@@ -19,6 +19,7 @@ import { freePort } from '../launcher/ports.ts';
 import { PROJECT_ROOT } from '../launcher/temporal-binaries.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startTestPlatform, testEnv, TEST_JWT_SECRET, type TestPlatform } from './support/platform.ts';
+import { until } from './support/wait.ts';
 import { openSocket, openSubscriptions, untilSubscribed, type TestSocket } from './support/ws.ts';
 
 let platform: TestPlatform;
@@ -378,7 +379,9 @@ describe('the LISTEN connection', () => {
     app = buildApp({
       orm: platform.orm, temporal: platform.temporal, temporalAddress: testEnv().temporalAddress, namespace: 'default',
       logger: createLogger({ level: 'silent', service: 'test' }), production: false, jwtSecret: TEST_JWT_SECRET,
-      realtime: { initialBackoffMs: 2500, maxBackoffMs: 2500 },
+      // Long enough (7.5 s or more with the listener's jitter) for the test to see the connection
+      // gone and commit a change while it is, on a loaded CI machine too.
+      realtime: { initialBackoffMs: 10_000, maxBackoffMs: 10_000 },
     });
     await app.start('127.0.0.1', 0);
   });
@@ -397,12 +400,14 @@ describe('the LISTEN connection', () => {
     const [killed] = await sql.execute<Array<{ n: number }>>(
       'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = ?', [app.realtime.applicationName]);
     expect(killed?.n).toBe(1);
-    // Committed while the hub is disconnected (it waits about 2.5 s before reconnecting).
+    const listening = async () => (await sql.execute<Array<{ n: number }>>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?', [app.realtime.applicationName]))[0]?.n;
+    // The connection is gone (a terminated backend may show for a moment)…
+    await until(async () => (await listening()) === 0, 'the LISTEN connection to be gone');
+    // …and a change is committed while the hub is disconnected (it waits 7.5 s or more before reconnecting).
     const during = await createInquiry();
-    const [listening] = await sql.execute<Array<{ n: number }>>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = ?', [app.realtime.applicationName]);
-    expect(listening?.n).toBe(0);
+    expect(await listening()).toBe(0);
 
-    const caught = await feed.waitFor(about(during, 'inquiry.created'), 15_000);
+    const caught = await feed.waitFor(about(during, 'inquiry.created'), 30_000);
     expect(caught.data?.actionCenterUpdates).toMatchObject({ kind: 'inquiry_created', status: 'new' });
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(Number(/virel_realtime_changes_total\{source="catch_up"[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);

@@ -15,11 +15,14 @@ import { runRuleOn, startFailingActivity } from './support/automation.ts';
 import { freshModel } from './support/models.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 import { eventually } from './support/wait.ts';
+import { closeOpenWork } from './support/work-items.ts';
 import { buildWebApp, createBooking, createException, createTask, gqlAs, screenshot, seriousAccessibilityViolations, signIn } from './support/web.ts';
 
 let platform: TestPlatform;
 let browser: Browser;
 let lukasId: string;
+/** This file's bookings: the work about them still open is closed in afterAll (its SLA timers would fire in later files). */
+const opened: string[] = [];
 const TEMPORAL_UI = 'http://127.0.0.1:8233';
 /** A task type of this suite with a one-minute SLA (the shortest a policy has) and no escalation. */
 const SHORT_SLA_TYPE = `web_short_sla_${randomUUID().slice(0, 8)}`;
@@ -37,9 +40,13 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await platform?.sql('DELETE FROM sla_policies WHERE key = ?', [SHORT_SLA_TYPE]);
-  await browser?.close();
-  await platform?.stop();
+  try {
+    await browser?.close();
+    if (platform) await closeOpenWork(platform, opened);
+    await platform?.sql('DELETE FROM sla_policies WHERE key = ?', [SHORT_SLA_TYPE]);
+  } finally {
+    await platform?.stop();
+  }
 });
 
 describe('the Action Center, live', () => {
@@ -47,6 +54,7 @@ describe('the Action Center, live', () => {
     const { page, context } = await signIn(browser, platform.url, 'OPERATOR:lukas');
     try {
       const booking = await createBooking(platform, 'OPS_MANAGER');
+      opened.push(booking.id);
       const task = await createTask(platform, 'OPS_MANAGER', { subject: 'Short SLA (web views test)', type: SHORT_SLA_TYPE, entityId: booking.id, assigneeId: lukasId });
       // Normal priority, SLA not yet breached: NORMAL, counting down second by second.
       await inGroup(page, 'NORMAL', task.ref).waitFor({ timeout: 10_000 });
@@ -55,7 +63,7 @@ describe('the Action Center, live', () => {
       // "1m left" for its first second or so, then the seconds.
       const first = await eventually(() => sla.textContent(), (text) => /^SLA: \d+s left$/.test(text ?? ''), 10_000);
       expect(first).toMatch(/^SLA: \d+s left$/);
-      const ticked = await eventually(() => sla.textContent(), (text) => text !== first, 5_000);
+      const ticked = await eventually(() => sla.textContent(), (text) => text !== first, 15_000);
       expect(ticked).toMatch(/^SLA: \d+s left$/);
       expect(Number(/(\d+)s/.exec(ticked!)![1])).toBeLessThan(Number(/(\d+)s/.exec(first!)![1]));
       // Half the minute: the warning (amber).
@@ -165,6 +173,7 @@ describe('Bookings and Inquiries: Load more', () => {
 describe('cards', () => {
   test('an operator sees the timeline of a task and of an inquiry they may see (events and notes), masked, without the audit log', async () => {
     const booking = await createBooking(platform, 'OPS_MANAGER');
+    opened.push(booking.id);
     const task = await createTask(platform, 'OPS_MANAGER', { subject: 'Timeline in the card (web views test)', entityId: booking.id, assigneeId: lukasId });
     await gqlAs(platform, 'OPS_MANAGER', 'mutation ($input: AddNoteInput!) { addNote(input: $input) { entityId } }', { input: { entity: { type: 'task', id: task.id }, text: 'Client asked to call after 6 pm' } });
     const email = `card.timeline.${randomUUID().slice(0, 6)}@example.com`;
@@ -247,6 +256,7 @@ describe('cards', () => {
 
   test('the exception and client cards pass axe-core', async () => {
     const booking = await createBooking(platform, 'OPS_MANAGER');
+    opened.push(booking.id);
     const exception = await createException(platform, 'OPS_MANAGER', { summary: 'Card check (web views test)', entityId: booking.id, severity: 'medium', assigneeId: lukasId });
     const { page, context } = await signIn(browser, platform.url, 'OPERATOR:lukas', `/?card=exception:${exception.id}`);
     try {
@@ -300,6 +310,7 @@ describe('the Overview (owners and ops managers)', () => {
 
   test('updates live: work created, then resolved, elsewhere changes its charts and counters without a reload', async () => {
     const booking = await createBooking(platform, 'OPS_MANAGER');
+    opened.push(booking.id);
     const { page, context } = await signIn(browser, platform.url, 'OPS_MANAGER', '/overview');
     try {
       const openChart = page.getByRole('img', { name: /^Open work:/ });

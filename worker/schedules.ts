@@ -20,6 +20,9 @@ export interface ScheduleIntervals {
   readonly mismatchSweepEverySeconds?: number | undefined;
 }
 
+/** Every Schedule ensureSchedules creates (tests delete them when done: test/support/schedules.ts). */
+export const SCHEDULE_IDS: readonly string[] = [WEBHOOK_SWEEP_SCHEDULE_ID, RECONCILIATION_SCHEDULE_ID, CALENDAR_IMPORT_SCHEDULE_ID, AVAILABILITY_SWEEP_SCHEDULE_ID];
+
 /** The mismatch sweep looks back over this many sweep periods (at least 10 minutes): a missed run loses nothing. */
 const SWEEP_LOOKBACK_PERIODS = 5;
 

@@ -13,6 +13,7 @@ import { loadConfig, type FilesConfig, type MessagingConfig } from '../../platfo
 import { createLogger, type Logger } from '../../platform/logger.ts';
 import { createStripe, type Stripe } from '../../platform/stripe.ts';
 import { startWorkers, type RunningWorkers } from '../../worker/run.ts';
+import { deleteSchedules } from './schedules.ts';
 
 /** Signs the access tokens of the API the tests run. */
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123';
@@ -89,7 +90,8 @@ export const UNCONFIGURED_MESSAGING: MessagingConfig = { ...loadConfig({}).messa
  * `temporalUiUrl`: where the web app links workflows (the Temporal UI), as TEMPORAL_UI_URL does.
  * `automation`: the worker also runs the automation outbox dispatcher (a fast sweep). Off by
  * default, so suites that do not exercise automation see no rule acting on their entities.
- * `schedules`: the worker creates the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep).
+ * `schedules`: the worker creates the Schedules (webhook sweep, reconciliation, calendar imports, mismatch sweep);
+ * stop() deletes them again, so that they do not fire in the files that run after (test/support/schedules.ts).
  */
 /** The file store of the tests' API and worker: a folder of the test data directory. */
 export function testFiles(overrides: Partial<FilesConfig> = {}): FilesConfig {
@@ -175,10 +177,14 @@ export async function startTestPlatform(options: {
       return post(query, variables, auth ? { ...rest, authorization: auth } : rest);
     },
     async stop() {
-      await app.stop();
-      await workers?.shutdown();
-      await connection.close();
-      await orm.close();
+      try {
+        await app.stop();
+        if (workers && options.schedules) await deleteSchedules(temporal);
+      } finally {
+        await workers?.shutdown();
+        await connection.close();
+        await orm.close();
+      }
     },
   };
 }

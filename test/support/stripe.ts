@@ -56,7 +56,8 @@ export async function chargeOf(stripe: Stripe, intentId: string): Promise<Stripe
 
 /**
  * A 2-hour slot of the demo model no other booking holds (a model cannot be double-booked):
- * far ahead, from a random base per process, 3 hours apart.
+ * far ahead, from a random base per process (400 to 3,400 days ahead), 3 hours apart. Days
+ * beyond 3,500 are test/reports.test.ts's (a day whose rows are only its own).
  */
 let slotIndex = 0;
 const slotBase = Date.now() + (400 + Math.floor(Math.random() * 3000)) * 86_400_000;
