@@ -66,7 +66,7 @@ async function transitionSamples(count: number): Promise<number[]> {
 async function refund(bookingId: string): Promise<string> {
   const em = orm.em.fork();
   const paymentId = randomUUID();
-  await em.getConnection().execute(`INSERT INTO payments (id, booking_id, provider, provider_payment_id, type, status, amount, currency) VALUES (?, ?, 'stripe', ?, 'refund', 'refunded', '50.00', 'GBP')`,
+  await em.getConnection().execute(`INSERT INTO payments (id, booking_id, provider, provider_payment_id, type, status, amount, currency) VALUES (?, ?, 'stripe', ?, 'refund', 'succeeded', '50.00', 'GBP')`,
     [paymentId, bookingId, `re_${paymentId}`]);
   const { eventId } = await em.transactional((tx) => writeEvent(tx, {
     entityType: 'payment', entityId: paymentId, transitionId: `bench:${paymentId}`, actor: { type: 'system' },
